@@ -1,0 +1,59 @@
+# Koza — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The newest Python >= 3.12 we can find: on PATH, then under pyenv.
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
+	&& { command -v $$p; break; }; done)
+
+.PHONY: run test lint format bench messages worker clean help
+
+help:
+	@echo "make run    - install, migrate, load the demo course and serve http://127.0.0.1:8000"
+	@echo "make test   - the whole test suite (set DATABASE_URL/REDIS_URL for the service tests)"
+	@echo "make lint   - ruff check and format check"
+	@echo "make bench  - benchmarks (needs PostgreSQL and Redis)"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Koza needs Python 3.12 or newer, and none was found on PATH or under pyenv."; \
+		echo "Install one (e.g. 'pyenv install 3.13') or run: make PYTHON=/path/to/python3.12 run"; \
+		exit 1; fi
+	@test -x $(PY) || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --no-input
+	DEBUG=1 $(PY) manage.py seed_demo
+	@echo "Koza is serving http://127.0.0.1:8000 (Ctrl-C stops it)"
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(STAMP)
+	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+messages: $(STAMP)
+	DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(PY) manage.py compilemessages -l ja --ignore=.venv
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A lms worker -B --loglevel=INFO
+
+bench: $(STAMP)
+	DEBUG=1 $(PY) bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

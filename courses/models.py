@@ -1,0 +1,208 @@
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import LearnerCategory
+
+
+def validate_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+class Course(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for applications")
+        RUNNING = "running", _("Running")
+        FINISHED = "finished", _("Finished")
+
+    slug = models.SlugField(_("slug"), unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    term = models.CharField(_("term"), max_length=100, blank=True)
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        validators=[validate_timezone],
+        default="Asia/Tokyo",
+        help_text=_("IANA name, e.g. Asia/Tokyo."),
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), default=0, help_text=_("Approved learners at most; 0: no limit.")
+    )
+    applications_open_at = models.DateTimeField(
+        _("applications open at"), null=True, blank=True
+    )
+    applications_close_at = models.DateTimeField(
+        _("applications close at"), null=True, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.DRAFT
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("course_detail", args=[self.slug])
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    def role_of(self, user) -> str | None:
+        """'admin', 'staff' or None. Superusers act as admins everywhere."""
+        if not user.is_authenticated:
+            return None
+        if user.is_superuser:
+            return CourseRole.Role.ADMIN
+        cache_attr = f"_course_role_{self.pk}"
+        if not hasattr(user, cache_attr):
+            role = (
+                CourseRole.objects.filter(course=self, user=user)
+                .values_list("role", flat=True)
+                .first()
+            )
+            setattr(user, cache_attr, role)
+        return getattr(user, cache_attr)
+
+    def is_staff(self, user) -> bool:
+        return self.role_of(user) in {CourseRole.Role.STAFF, CourseRole.Role.ADMIN}
+
+    def is_admin(self, user) -> bool:
+        return self.role_of(user) == CourseRole.Role.ADMIN
+
+    def is_learner(self, user) -> bool:
+        """An approved learner of this course."""
+        return (
+            user.is_authenticated
+            and Enrollment.objects.filter(
+                course=self, user=user, status=Enrollment.Status.APPROVED
+            ).exists()
+        )
+
+    def can_view_content(self, user) -> bool:
+        return self.is_staff(user) or self.is_learner(user)
+
+
+class CourseRole(models.Model):
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Staff")
+        ADMIN = "admin", _("Admin")
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_roles"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course", "user"], name="one_role_per_user")
+        ]
+        verbose_name = _("course role")
+        verbose_name_plural = _("course roles")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()}"
+
+
+class Enrollment(models.Model):
+    """A user's application to a course and, once approved, their enrollment."""
+
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Approved")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.APPLIED
+    )
+    category = models.CharField(
+        _("learner category"),
+        max_length=16,
+        choices=LearnerCategory.choices,
+        default=LearnerCategory.STUDENT,
+    )
+    affiliation = models.CharField(_("affiliation"), max_length=200, blank=True)
+    answers = models.JSONField(_("application answers"), default=dict, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "user"], name="one_enrollment_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["course", "status"])]
+        verbose_name = _("enrollment")
+        verbose_name_plural = _("enrollments")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.course} ({self.get_status_display()})"
+
+
+class Lecture(models.Model):
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="lectures"
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    duration = models.DurationField(_("duration"), default=timedelta(hours=2))
+    live_url = models.URLField(_("live session URL"), blank=True)
+    description = models.TextField(
+        _("description"), blank=True, help_text=_("Markdown.")
+    )
+    published = models.BooleanField(_("published"), default=False)
+
+    class Meta:
+        ordering = ["course", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "number"], name="one_lecture_per_number"
+            )
+        ]
+        verbose_name = _("lecture")
+        verbose_name_plural = _("lectures")
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("lecture_detail", args=[self.course.slug, self.number])
+
+    @property
+    def ends_at(self):
+        return self.starts_at + self.duration

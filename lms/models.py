@@ -1,0 +1,92 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Job(models.Model):
+    """One background run (grading, certification, bulk email, import, …).
+
+    Workers advance `done` with atomic updates so several chunk tasks can
+    report into the same row; pages poll it to draw a live progress bar.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    kind = models.CharField(_("kind"), max_length=50)
+    label = models.CharField(_("label"), max_length=200, blank=True)
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="jobs",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    state = models.CharField(
+        _("state"), max_length=10, choices=State.choices, default=State.QUEUED
+    )
+    total = models.PositiveIntegerField(_("total"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    params = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["kind", "state"])]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+
+    def __str__(self) -> str:
+        return self.label or self.kind
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, int(self.done * 100 / self.total))
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in {self.State.DONE, self.State.FAILED}
+
+    def start(self, *, total: int | None = None) -> None:
+        fields = {"state": self.State.RUNNING, "started_at": timezone.now()}
+        if total is not None:
+            fields["total"] = total
+        Job.objects.filter(pk=self.pk).update(**fields)
+        self.refresh_from_db()
+
+    def advance(self, count: int = 1) -> None:
+        """Add to `done` atomically (chunks may report concurrently)."""
+        Job.objects.filter(pk=self.pk).update(done=F("done") + count)
+
+    def finish(self, *, result: dict | None = None) -> None:
+        Job.objects.filter(pk=self.pk).update(
+            state=self.State.DONE,
+            finished_at=timezone.now(),
+            result=result if result is not None else self.result,
+        )
+        self.refresh_from_db()
+
+    def fail(self, error: str) -> None:
+        Job.objects.filter(pk=self.pk).update(
+            state=self.State.FAILED, finished_at=timezone.now(), error=error[:2000]
+        )
+        self.refresh_from_db()

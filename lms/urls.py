@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from lms import views
+
+# The admin's login goes through allauth (rate limits, MFA) instead of
+# Django's own form, so it cannot be brute-forced around allauth.
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Koza"
+admin.site.site_title = "Koza"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("i18n/setlang/", views.set_language, name="set_language"),
+    path("jobs/<uuid:job_id>/", views.job_progress, name="job_progress"),
+    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("courses.urls")),
+]

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
+
+from courses.selectors import courses_for_home
+from lms.celery import app as celery_app
+from lms.models import Job
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """My courses for a signed-in user, and the catalog of open courses."""
+    return render(request, "home.html", courses_for_home(request.user))
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch, which also remembers the choice on the user."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        type(request.user).objects.filter(pk=request.user.pk).update(language=language)
+    return response
+
+
+@login_required
+def job_progress(request: HttpRequest, job_id) -> HttpResponse:
+    """The live progress bar of a background job (polled by htmx)."""
+    job = get_object_or_404(Job.objects.select_related("course"), pk=job_id)
+    if not _can_view_job(request.user, job):
+        raise Http404
+    return render(request, "components/job_progress.html", {"job": job})
+
+
+def _can_view_job(user, job: Job) -> bool:
+    if user.is_superuser or job.created_by_id == user.pk:
+        return True
+    return job.course is not None and job.course.is_staff(user)
+
+
+def _check_database() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return "ok"
+
+
+def _check_cache() -> str:
+    cache.set("healthz", "ok", 10)
+    if cache.get("healthz") != "ok":
+        raise RuntimeError("cache did not return the value it stored")
+    return "ok"
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "ok (in-process)"
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+    return "ok"
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Database, cache and broker state: 200 when all are fine, 503 otherwise."""
+    checks = {
+        "database": _check_database,
+        "cache": _check_cache,
+        "broker": _check_broker,
+    }
+    report = {}
+    healthy = True
+    for name, check in checks.items():
+        try:
+            report[name] = check()
+        except Exception as exc:
+            healthy = False
+            report[name] = f"error: {type(exc).__name__}: {exc}"[:300]
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "checks": report},
+        status=200 if healthy else 503,
+    )
