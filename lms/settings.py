@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "quizzes",
+    "competitions",
+    "completion",
 ]
 
 GOOGLE_CLIENT_ID = os.environ.get("GOOGLE_CLIENT_ID", "")

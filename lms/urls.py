@@ -19,4 +19,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("", include("courses.urls")),
+    path("", include("quizzes.urls")),
+    path("", include("competitions.urls")),
+    path("", include("completion.urls")),
 ]

@@ -58,7 +58,7 @@ def _check_cache() -> str:
 
 
 def _check_broker() -> str:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
+    if celery_app.conf.task_always_eager:
         return "ok (in-process)"
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)

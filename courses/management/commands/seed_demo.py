@@ -1,5 +1,12 @@
-"""Load the demo course. Idempotent; refused unless DEBUG is on."""
+"""Load the demo course. Idempotent; refused unless DEBUG is on.
 
+Each feature adds its demo data in a module of its own app (see DEMO_STEPS):
+`seed(*, course, admin, staff, learner)` creates what that feature shows and,
+like this command, does nothing the second time.
+"""
+
+import importlib
+import importlib.util
 import random
 from datetime import datetime, time, timedelta
 
@@ -15,6 +22,13 @@ from courses.models import Course, CourseRole, Enrollment, Lecture
 DEMO_PASSWORD = "koza-demo"  # noqa: S105 - printed on purpose, DEBUG only
 DEMO_SLUG = "llm-demo"
 GENERATED_LEARNERS = 300
+DEMO_STEPS = [
+    "courses.demo",
+    "quizzes.homework_demo",
+    "quizzes.survey_demo",
+    "competitions.demo",
+    "completion.demo",
+]
 
 LECTURE_TITLES = [
     "Introduction to large language models",
@@ -57,6 +71,10 @@ class Command(BaseCommand):
             accounts = self._accounts(course)
             self._lectures(course)
             self._learners(course)
+            users = {role: User.objects.get(email=email) for role, email in accounts}
+            for module_name in DEMO_STEPS:
+                if importlib.util.find_spec(module_name) is not None:
+                    importlib.import_module(module_name).seed(course=course, **users)
         self.stdout.write(self.style.SUCCESS(f"Demo course: /courses/{course.slug}/"))
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
         for role, email in accounts:

@@ -1,0 +1,1 @@
+"""The weekly summary survey (the survey issue)."""
