@@ -46,8 +46,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete --ignore=.venv --ignore=staticfiles
-	DEBUG=1 $(PY) manage.py compilemessages -l ja --ignore=.venv
+	DEBUG=1 $(PY) manage.py makemessages -l ja --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=bench
+	DEBUG=1 $(PY) manage.py compilemessages -l ja --ignore=.venv --ignore=staticfiles
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A lms worker -B --loglevel=INFO

@@ -1,17 +1,12 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from courses.access import course_learner_required, get_visible_course
 from courses.models import Course, Enrollment, Lecture
 
 
-def _get_course(slug: str) -> Course:
-    return get_object_or_404(
-        Course.objects.exclude(state=Course.State.DRAFT), slug=slug
-    )
-
-
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    course = _get_course(slug)
+    course = get_visible_course(slug)
     enrollment = None
     if request.user.is_authenticated:
         enrollment = Enrollment.objects.filter(course=course, user=request.user).first()
@@ -28,12 +23,8 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def lecture_detail(request: HttpRequest, slug: str, number: int) -> HttpResponse:
-    course = _get_course(slug)
-    if not course.can_view_content(request.user):
-        return render(
-            request, "courses/not_enrolled.html", {"course": course}, status=403
-        )
+@course_learner_required
+def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     lectures = Lecture.objects.filter(course=course)
     if not course.is_staff(request.user):
         lectures = lectures.filter(published=True)

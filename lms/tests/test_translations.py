@@ -1,0 +1,44 @@
+"""The Japanese catalogs are complete and compiled: a string added without its
+translation, or a .po edited without compiling, fails here."""
+
+import gettext
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+
+CATALOGS = sorted(
+    path
+    for path in Path(settings.BASE_DIR).glob("**/locale/ja/LC_MESSAGES/django.po")
+    if ".venv" not in path.parts
+)
+
+
+def test_there_is_a_japanese_catalog_for_the_project_and_each_app():
+    owners = {path.parents[3].name for path in CATALOGS}
+    assert {"accounts", "courses", "quizzes"} <= owners
+    assert Path(settings.BASE_DIR, "locale/ja/LC_MESSAGES/django.po") in CATALOGS
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parents[3].name))
+def test_every_string_is_translated_and_none_is_fuzzy(po_path):
+    catalog = polib.pofile(str(po_path))
+    untranslated = [entry.msgid for entry in catalog.untranslated_entries()]
+    fuzzy = [entry.msgid for entry in catalog.fuzzy_entries()]
+    assert untranslated == [], f"untranslated in {po_path}"
+    assert fuzzy == [], f"fuzzy in {po_path}"
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parents[3].name))
+def test_the_compiled_catalog_matches_the_source(po_path):
+    catalog = polib.pofile(str(po_path))
+    with po_path.with_suffix(".mo").open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    for entry in catalog.translated_entries():
+        if entry.msgid_plural:
+            continue
+        key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+        assert compiled._catalog.get(key) == entry.msgstr, (
+            f"{po_path.with_suffix('.mo')} is stale: run `make messages`"
+        )
