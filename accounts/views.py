@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.forms import ProfileForm
@@ -13,6 +14,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
+        if form.cleaned_data["language"]:
+            translation.activate(form.cleaned_data["language"])
         messages.success(request, _("Your profile was saved."))
         response = redirect("profile")
         if form.cleaned_data["language"]:
