@@ -304,7 +304,10 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
 }
-SILENCED_SYSTEM_CHECKS: list[str] = []
+# Submitting a domain to the browsers' HSTS preload list is a lasting decision
+# for the operator's whole domain, not a default an app should make; the check
+# that asks for it is silenced until SECURE_HSTS_PRELOAD=1 is chosen.
+SILENCED_SYSTEM_CHECKS: list[str] = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 
 LOGGING = {
     "version": 1,
