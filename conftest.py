@@ -37,6 +37,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_connection_pools(django_db_setup):
+    """Close PostgreSQL connection pools before the test database is dropped
+    (a pooled connection would otherwise keep it "in use")."""
+    yield
+    from django.db import connections
+
+    for connection in connections.all():
+        if hasattr(connection, "close_pool"):
+            connection.close_pool()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks():
     """Each test starts with an empty cache (rate limits included) and runs
