@@ -1,0 +1,34 @@
+"""A small fixed-window rate limit in the cache, for pages allauth does not
+cover (e.g. public certificate verification, against enumeration)."""
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    hops = settings.ALLAUTH_TRUSTED_PROXY_COUNT
+    forwarded = request.headers.get("x-forwarded-for", "")
+    if hops and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",")]
+        if len(addresses) >= hops:
+            return addresses[-hops]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def is_rate_limited(
+    request: HttpRequest, *, action: str, limit: int, period: int
+) -> bool:
+    """Count this request; True once more than `limit` came from this client
+    in the current `period` seconds."""
+    window = int(time.time() // period)
+    key = f"ratelimit:{action}:{client_ip(request)}:{window}"
+    cache.add(key, 0, timeout=period + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=period + 1)
+        count = 1
+    return count > limit
