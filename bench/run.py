@@ -1,0 +1,141 @@
+"""Run Koza's benchmarks and write bench/results.json and bench/results.md.
+
+Each `bench/bench_*.py` is a script that prints one JSON object on stdout:
+
+    {"benchmark": "...", "figures": [
+        {"figure": "...", "value": 1.23, "unit": "s", "floor": 0.9,
+         "ratio": 1.37, "target": "<= 3x floor", "met": true,
+         "spread": [1.2, 1.3]}, ...], ...details}
+
+Floors are measured by the same script in the same run. Scripts run one
+after another in fresh processes against a fresh PostgreSQL database.
+
+    make bench                      # full sizes (needs PostgreSQL and Redis)
+    make bench BENCH_ARGS=--smoke   # tiny sizes: keeps the scripts working
+    make bench BENCH_ARGS="--only grading"
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+
+
+def machine() -> dict:
+    info = {
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "date": datetime.date.today().isoformat(),
+    }
+    try:
+        version = subprocess.run(
+            ["psql", os.environ["DATABASE_URL"], "-Atc", "SHOW server_version"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        info["postgresql"] = version
+    except (KeyError, OSError, subprocess.CalledProcessError):
+        info["postgresql"] = "unknown"
+    return info
+
+
+def fresh_database(url: str) -> str:
+    """A new database next to the one in `url`, migrated: the benchmarks own it."""
+    base, _, _name = url.rpartition("/")
+    bench_url = f"{base}/koza_bench"
+    admin_url = f"{base}/postgres"
+    for sql in ("DROP DATABASE IF EXISTS koza_bench", "CREATE DATABASE koza_bench"):
+        subprocess.run(["psql", admin_url, "-qc", sql], check=True)
+    env = os.environ | {"DATABASE_URL": bench_url, "DEBUG": "1"}
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    return bench_url
+
+
+def table(results: list[dict], info: dict) -> str:
+    lines = [
+        f"Machine: {info['cores']} cores, PostgreSQL {info['postgresql']}, "
+        f"Python {info['python']}, {info['date']}.",
+        "",
+        "| figure | value | floor | ratio | target | met |",
+        "|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        for fig in result.get("figures", []):
+            value = f"{fig['value']} {fig.get('unit', '')}".strip()
+            if fig.get("spread"):
+                low, high = fig["spread"]
+                value += f" ({low}–{high})"
+            floor = fig.get("floor")
+            floor = (
+                f"{floor} {fig.get('unit', '')}".strip() if floor is not None else "—"
+            )
+            ratio = f"{fig['ratio']}×" if fig.get("ratio") is not None else "—"
+            met = {True: "yes", False: "**no**", None: "—"}[fig.get("met")]
+            lines.append(
+                f"| {fig['figure']} | {value} | {floor} | {ratio} | "
+                f"{fig.get('target', '—')} | {met} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes")
+    parser.add_argument("--only", help="run bench_<ONLY>.py only")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        print("make bench needs PostgreSQL: set DATABASE_URL (and REDIS_URL).")
+        return 2
+    scripts = sorted(BENCH.glob("bench_*.py"))
+    if args.only:
+        scripts = [s for s in scripts if s.stem == f"bench_{args.only}"]
+    env = os.environ | {
+        "DATABASE_URL": fresh_database(os.environ["DATABASE_URL"]),
+        "DEBUG": "1",
+        "BENCH_SMOKE": "1" if args.smoke else "",
+        "PYTHONPATH": str(ROOT),
+    }
+    info = machine()
+    results, failed = [], []
+    for script in scripts:
+        print(f"--- {script.name}", file=sys.stderr, flush=True)
+        run = subprocess.run(
+            [sys.executable, str(script)],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        sys.stderr.write(run.stderr[-4000:])
+        if run.returncode != 0:
+            failed.append(script.name)
+            continue
+        results.append(json.loads(run.stdout))
+    if not args.smoke:
+        (BENCH / "results.json").write_text(
+            json.dumps({"machine": info, "results": results}, indent=2) + "\n"
+        )
+        (BENCH / "results.md").write_text(table(results, info))
+    print(table(results, info))
+    if failed:
+        print("failed:", ", ".join(failed))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
