@@ -56,7 +56,7 @@ def test_a_missing_answer_is_shown_next_to_its_field_and_nothing_is_saved(
     response = client.post("/courses/llm/apply/", data)
 
     assert response.status_code == 200
-    assert 'id="id_question_{}_error"'.format(questions[2].pk) in response.text
+    assert f'id="id_question_{questions[2].pk}_error"' in response.text
     assert not Enrollment.objects.filter(course=course).exists()
 
 
