@@ -15,7 +15,8 @@ from courses.models import Announcement, Course, Enrollment, Lecture
 
 # A deadline dict: {"uid": stable id for the calendar, "title": str,
 # "due_at": aware datetime, "url": str, "kind": "homework" | "survey" | …,
-# "state": "not_started" | "draft" | "submitted" | "late" | "closed"}.
+# "state": "not_started" | "draft" | "submitted" | "late" | "closed",
+# "state_label": the state in the reader's language (optional)}.
 DeadlineProvider = Callable[..., list[dict]]
 _deadline_providers: list[DeadlineProvider] = []
 

@@ -51,3 +51,4 @@ def make_applicants(user_factory, course):
 def _english_pages(settings):
     """Assertions read English; tests about Japanese ask for it explicitly."""
     settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
