@@ -29,6 +29,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "enrollment": enrollment,
         "lectures": course.lectures.filter(published=True),
         "can_view_content": can_view_content,
+        "is_course_staff": course.is_staff(request.user),
         "applications_open": course.applications_are_open(),
         "is_full": course.is_full(),
     }
