@@ -5,7 +5,7 @@ from django.db.models import Q
 from courses.models import Announcement, ApplicationQuestion, Enrollment
 
 QUESTIONS = [
-    (ApplicationQuestion.Kind.SHORT_TEXT, "Which programming languages do you use?", ""),
+    (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
     (ApplicationQuestion.Kind.LONG_TEXT, "Why do you want to take this course?", ""),
     (
         ApplicationQuestion.Kind.SINGLE_CHOICE,
