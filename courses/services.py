@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
@@ -245,8 +245,9 @@ def _claim(pending: QuerySet, field: str, limit: int) -> list[int]:
 
 
 def _send(messages: list[EmailMessage]) -> None:
-    with get_connection() as connection:
-        connection.send_messages(messages)
+    if messages:
+        with mailers.default as connection:
+            connection.send_messages(messages)
 
 
 def _language_of(user: User) -> str:
@@ -293,7 +294,8 @@ def decision_email_send(*, enrollment_id: int) -> bool:
     enrollment = Enrollment.objects.select_related("user", "course").get(
         pk=enrollment_id
     )
-    _send([decision_message(enrollment)])
+    if enrollment.status in DECISIONS:  # not re-opened or withdrawn meanwhile
+        _send([decision_message(enrollment)])
     Enrollment.objects.filter(
         pk=enrollment_id, notice_state=NoticeState.SENDING
     ).update(notice_state=NoticeState.SENT)
@@ -309,7 +311,7 @@ def decision_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -> in
     if not ids:
         return 0
     enrollments = Enrollment.objects.filter(pk__in=ids).select_related("user", "course")
-    _send([decision_message(enrollment) for enrollment in enrollments])
+    _send([decision_message(e) for e in enrollments if e.status in DECISIONS])
     Enrollment.objects.filter(pk__in=ids, notice_state=NoticeState.SENDING).update(
         notice_state=NoticeState.SENT
     )

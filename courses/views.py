@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
@@ -77,6 +77,10 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             if request.htmx:
                 return HttpResponseClientRedirect(course.get_absolute_url())
             return redirect(course)
+    if refusal and request.htmx and request.method == "POST":
+        # The form fragment has nowhere to show a refusal: reload the page,
+        # which explains it.
+        return HttpResponseClientRefresh()
     template = "courses/apply.html"
     if request.htmx and request.method == "POST" and not refusal:
         template += "#application-form"

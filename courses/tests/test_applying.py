@@ -174,3 +174,16 @@ def test_withdrawing_without_an_application_is_not_found(client, user_factory, c
     client.force_login(user_factory())
 
     assert client.post("/courses/llm/withdraw/").status_code == 404
+
+
+def test_a_refused_htmx_application_reloads_the_page_that_explains_it(
+    client, applicant, course
+):
+    client.force_login(applicant)
+
+    response = client.post(
+        "/courses/llm/apply/", ANSWERS, headers={"HX-Request": "true"}
+    )
+
+    assert response["HX-Refresh"] == "true"
+    assert Enrollment.objects.filter(user=applicant).count() == 1

@@ -254,3 +254,27 @@ def test_staff_cannot_decide_applications_of_another_course(
     client.post(f"{URL}decide/", {"decision": "rejected", "selected": [other.pk]})
 
     assert Enrollment.objects.get(pk=other.pk).status == "applied"
+
+
+def test_an_htmx_filter_request_gets_only_the_table(client, staff, applicant):
+    client.force_login(staff)
+
+    response = client.get(URL, {"q": "applicant"}, headers={"HX-Request": "true"})
+
+    assert response.text.lstrip().startswith('<div id="application-table">')
+    assert "applicant@example.com" in response.text
+
+
+def test_the_page_shows_the_progress_of_a_bulk_decision(
+    client, staff, course, make_applicants
+):
+    make_applicants(3)
+    client.force_login(staff)
+
+    response = client.post(
+        f"{URL}decide/", {"decision": "waitlisted", "scope": "filter"}, follow=True
+    )
+
+    job = Job.objects.get()
+    assert f'id="job-{job.pk}"' in response.text
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
