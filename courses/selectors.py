@@ -23,7 +23,8 @@ _deadline_providers: list[DeadlineProvider] = []
 
 def register_deadline_provider(provider: DeadlineProvider) -> DeadlineProvider:
     """Register `provider(*, course, user, start, end) -> list[dict]`; usable
-    as a decorator. `user` may be None (e.g. a course-wide calendar)."""
+    as a decorator. `user` may be None (a course-wide view); `start`/`end`
+    may be None (no bound: the calendar feed asks for everything)."""
     if provider not in _deadline_providers:
         _deadline_providers.append(provider)
     return provider

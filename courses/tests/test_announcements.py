@@ -100,3 +100,12 @@ def test_learners_can_turn_announcement_emails_off_in_their_profile(client, lear
 
     learner.refresh_from_db()
     assert learner.announcement_emails is False
+
+
+def test_an_invalid_htmx_post_re_renders_only_the_form(client, staff):
+    client.force_login(staff)
+
+    response = client.post(URL, {"title": "x"}, headers={"HX-Request": "true"})
+
+    assert response.text.lstrip().startswith('<form id="announcement-form"')
+    assert 'id="id_body_error"' in response.text

@@ -109,3 +109,28 @@ def test_a_bulk_decision_survives_a_killed_worker_without_duplicate_emails(
         )
     )
     assert sent_rows <= set(sent_to)
+
+
+@pytest.mark.django_db
+def test_the_sweep_restarts_an_email_job_whose_tasks_were_lost(
+    staff, course, make_applicants
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    make_applicants(3)
+    result = services.enrollments_decide(  # on-commit never runs: tasks "lost"
+        course=course,
+        enrollments=Enrollment.objects.filter(course=course),
+        status=Enrollment.Status.REJECTED,
+        decided_by=staff,
+    )
+    Job.objects.filter(pk=result.job.pk).update(
+        created_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    tasks.email_jobs_resume()
+
+    assert len(mail.outbox) == 3
+    assert Job.objects.get(pk=result.job.pk).state == Job.State.DONE
