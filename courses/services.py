@@ -14,6 +14,7 @@ from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -277,7 +278,7 @@ def announcement_message(announcement: Announcement, user: User) -> EmailMessage
             "course": announcement.course,
             "user": user,
             "course_url": settings.SITE_URL + announcement.course.get_absolute_url(),
-            "profile_url": settings.SITE_URL + "/accounts/profile/",
+            "profile_url": settings.SITE_URL + reverse("profile"),
         }
         subject = render_to_string("courses/email/announcement_subject.txt", context)
         body = render_to_string("courses/email/announcement_body.txt", context)
