@@ -32,4 +32,10 @@ class SignupForm(forms.Form):
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
-        fields = ["display_name", "affiliation", "category", "language"]
+        fields = [
+            "display_name",
+            "affiliation",
+            "category",
+            "language",
+            "announcement_emails",
+        ]

@@ -62,6 +62,11 @@ class User(AbstractUser):
         blank=True,
         help_text=_("Emails and pages use this language. Empty: the browser's."),
     )
+    announcement_emails = models.BooleanField(
+        _("announcement emails"),
+        default=True,
+        help_text=_("Also send course announcements to me by email."),
+    )
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 from datetime import timedelta
 
@@ -99,6 +100,68 @@ class Course(models.Model):
     def can_view_content(self, user) -> bool:
         return self.is_staff(user) or self.is_learner(user)
 
+    def applications_are_open(self, now=None) -> bool:
+        """Inside the application window (an unset end means no end)."""
+        now = now or timezone.now()
+        if self.state not in {self.State.OPEN, self.State.RUNNING}:
+            return False
+        if self.applications_open_at is None or now < self.applications_open_at:
+            return False
+        return self.applications_close_at is None or now < self.applications_close_at
+
+    def approved_count(self) -> int:
+        return self.enrollments.filter(status=Enrollment.Status.APPROVED).count()
+
+    def is_full(self) -> bool:
+        return bool(self.capacity) and self.approved_count() >= self.capacity
+
+
+class ApplicationQuestion(models.Model):
+    """A question the admin asks on the application form, besides the learner
+    category and affiliation that come from the profile."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short", _("Short text")
+        LONG_TEXT = "long", _("Long text")
+        SINGLE_CHOICE = "choice", _("Single choice")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="application_questions"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=Kind.choices, default=Kind.SHORT_TEXT
+    )
+    text = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    choices = models.TextField(
+        _("choices"), blank=True, help_text=_("Single choice: one choice per line.")
+    )
+    required = models.BooleanField(_("required"), default=True)
+
+    class Meta:
+        ordering = ["course", "position", "pk"]
+        verbose_name = _("application question")
+        verbose_name_plural = _("application questions")
+
+    def __str__(self) -> str:
+        return self.text
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.SINGLE_CHOICE and len(self.choice_list) < 2:
+            raise ValidationError(
+                {"choices": _("A single-choice question needs at least two choices.")}
+            )
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    @property
+    def answer_key(self) -> str:
+        """Where the answer lives in Enrollment.answers."""
+        return str(self.pk)
+
 
 class CourseRole(models.Model):
     class Role(models.TextChoices):
@@ -120,6 +183,17 @@ class CourseRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.get_role_display()}"
+
+
+class NoticeState(models.TextChoices):
+    """Delivery state of one email to one person. A worker claims `pending`
+    rows with a conditional UPDATE to `sending` before it sends, so a task
+    that runs twice (redelivery after a worker restart) never sends twice."""
+
+    NONE = "", _("None")
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
 
 
 class Enrollment(models.Model):
@@ -158,6 +232,26 @@ class Enrollment(models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    notice_state = models.CharField(
+        _("decision email"),
+        max_length=8,
+        choices=NoticeState.choices,
+        default=NoticeState.NONE,
+        help_text=_(
+            "Pending: owed; sending: claimed by a worker (never sent twice); sent."
+        ),
+    )
+    notice_job = models.ForeignKey(
+        "lms.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("email job"),
+    )
+    calendar_token = models.CharField(
+        _("calendar token"), max_length=64, null=True, blank=True, unique=True
+    )
 
     class Meta:
         constraints = [
@@ -165,12 +259,37 @@ class Enrollment(models.Model):
                 fields=["course", "user"], name="one_enrollment_per_user"
             )
         ]
-        indexes = [models.Index(fields=["course", "status"])]
+        indexes = [
+            models.Index(fields=["course", "status"]),
+            models.Index(fields=["course", "applied_at"]),
+            models.Index(fields=["notice_job", "notice_state"]),
+        ]
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")
 
     def __str__(self) -> str:
         return f"{self.user} – {self.course} ({self.get_status_display()})"
+
+    @property
+    def can_withdraw(self) -> bool:
+        return self.status != self.Status.WITHDRAWN
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in {
+            self.Status.APPROVED,
+            self.Status.WAITLISTED,
+            self.Status.REJECTED,
+        }
+
+    def ensure_calendar_token(self) -> str:
+        """The learner's feed token, created on first use."""
+        if not self.calendar_token:
+            self.calendar_token = secrets.token_urlsafe(32)
+            Enrollment.objects.filter(pk=self.pk).update(
+                calendar_token=self.calendar_token
+            )
+        return self.calendar_token
 
 
 class Lecture(models.Model):
@@ -206,3 +325,63 @@ class Lecture(models.Model):
     @property
     def ends_at(self):
         return self.starts_at + self.duration
+
+    def live_link_visible(self, now=None) -> bool:
+        """The live link shows from LIVE_LINK_LEAD before the start to the end."""
+        now = now or timezone.now()
+        return bool(self.live_url) and (
+            self.starts_at - LIVE_LINK_LEAD <= now <= self.ends_at
+        )
+
+
+LIVE_LINK_LEAD = timedelta(minutes=30)
+
+
+class Announcement(models.Model):
+    """A message from staff to a course's learners, optionally also emailed."""
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="announcements"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), help_text=_("Markdown."))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("posted at"), default=timezone.now)
+    email_job = models.ForeignKey(
+        "lms.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AnnouncementDelivery(models.Model):
+    """One learner's copy of an announcement email: claimed before sending."""
+
+    announcement = models.ForeignKey(
+        Announcement, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(
+        max_length=8, choices=NoticeState.choices, default=NoticeState.PENDING
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["announcement", "user"], name="one_delivery_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["announcement", "state"])]
+
+    def __str__(self) -> str:
+        return f"{self.announcement} → {self.user}"

@@ -1,16 +1,151 @@
-from django.db.models import QuerySet
+"""Reads of the courses app: home, this week, the staff's application list.
 
-from courses.models import Course, Enrollment
+Deadlines come from other apps through a small registry: homework and
+surveys register a provider with `register_deadline_provider`, and every
+page (and the calendar feed) asks `deadlines_for(...)`.
+"""
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+
+from courses.models import Announcement, Course, Enrollment, Lecture
+
+# A deadline dict: {"uid": stable id for the calendar, "title": str,
+# "due_at": aware datetime, "url": str, "kind": "homework" | "survey" | …,
+# "state": "not_started" | "draft" | "submitted" | "late" | "closed",
+# "state_label": the state in the reader's language (optional)}.
+DeadlineProvider = Callable[..., list[dict]]
+_deadline_providers: list[DeadlineProvider] = []
+
+
+def register_deadline_provider(provider: DeadlineProvider) -> DeadlineProvider:
+    """Register `provider(*, course, user, start, end) -> list[dict]`; usable
+    as a decorator. `user` may be None (a course-wide view); `start`/`end`
+    may be None (no bound: the calendar feed asks for everything)."""
+    if provider not in _deadline_providers:
+        _deadline_providers.append(provider)
+    return provider
+
+
+def deadlines_for(
+    *,
+    course: Course,
+    user=None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict]:
+    """Every registered deadline of the course between start and end, soonest
+    first. The hook other apps extend; empty until they do."""
+    deadlines: list[dict] = []
+    for provider in _deadline_providers:
+        deadlines.extend(provider(course=course, user=user, start=start, end=end))
+    return sorted(deadlines, key=lambda d: d["due_at"])
+
+
+def this_week(*, course: Course, user, now: datetime | None = None) -> dict:
+    """What an approved learner needs this week: the next live lecture (with
+    its link only around the lecture), the week's deadlines, the latest
+    published lectures."""
+    now = now or timezone.now()
+    lectures = Lecture.objects.filter(course=course, published=True)
+    next_lecture = (
+        lectures.alias(
+            ends_at=ExpressionWrapper(
+                F("starts_at") + F("duration"), output_field=DateTimeField()
+            )
+        )
+        .filter(ends_at__gte=now)
+        .order_by("starts_at")
+        .first()
+    )
+    today = timezone.localtime(now, course.tzinfo).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return {
+        "next_lecture": next_lecture,
+        "live_link_visible": bool(next_lecture and next_lecture.live_link_visible(now)),
+        "deadlines": deadlines_for(
+            course=course, user=user, start=today, end=today + timedelta(days=7)
+        ),
+        "latest_lectures": list(
+            lectures.filter(starts_at__lte=now).order_by("-starts_at")[:3]
+        ),
+    }
+
+
+def latest_announcements(*, course: Course, limit: int = 5) -> list[Announcement]:
+    return list(course.announcements.all()[:limit])
 
 
 def courses_for_home(user) -> dict:
-    """The home page: the user's courses and the public catalog."""
+    """The home page: the user's courses (this week of each approved one) and
+    the public catalog."""
     catalog: QuerySet[Course] = Course.objects.exclude(state=Course.State.DRAFT)
     enrollments = []
+    weeks = []
     if user.is_authenticated:
         enrollments = list(
             Enrollment.objects.filter(user=user)
             .exclude(status=Enrollment.Status.WITHDRAWN)
             .select_related("course")
         )
-    return {"catalog": list(catalog), "enrollments": enrollments}
+        weeks = [
+            {"course": e.course, **this_week(course=e.course, user=user)}
+            for e in enrollments
+            if e.status == Enrollment.Status.APPROVED
+        ]
+    return {"catalog": list(catalog), "enrollments": enrollments, "weeks": weeks}
+
+
+# Staff ---------------------------------------------------------------------
+
+APPLICATION_SORTS = {
+    "-applied": ["-applied_at", "-pk"],
+    "applied": ["applied_at", "pk"],
+    "name": ["user__display_name", "pk"],
+    "email": ["user__email", "pk"],
+    "affiliation": ["affiliation", "pk"],
+    "status": ["status", "-applied_at", "-pk"],
+}
+
+
+def applications_for_staff(
+    *,
+    course: Course,
+    status: str = "",
+    category: str = "",
+    q: str = "",
+    sort: str = "-applied",
+) -> QuerySet[Enrollment]:
+    """The staff's application list, filtered; one query per page whatever
+    the size (user and decider joined)."""
+    rows = Enrollment.objects.filter(course=course).select_related("user", "decided_by")
+    if status:
+        rows = rows.filter(status=status)
+    if category:
+        rows = rows.filter(category=category)
+    if q := q.strip():
+        rows = rows.filter(
+            Q(user__display_name__icontains=q)
+            | Q(user__email__icontains=q)
+            | Q(affiliation__icontains=q)
+        )
+    return rows.order_by(*APPLICATION_SORTS.get(sort, APPLICATION_SORTS["-applied"]))
+
+
+def application_counts(*, course: Course) -> dict:
+    """Applications per status, in one query."""
+    counts = dict.fromkeys(Enrollment.Status.values, 0)
+    rows = (
+        Enrollment.objects.filter(course=course)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    for row in rows:
+        counts[row["status"]] = row["n"]
+    counts["all"] = sum(counts.values())
+    return counts

@@ -179,6 +179,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["courses-email-jobs-resume"] = {
+    "task": "courses.tasks.email_jobs_resume",
+    "schedule": 600.0,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -1,0 +1,48 @@
+"""Demo data for admission and announcements (see seed_demo's DEMO_STEPS)."""
+
+from django.db.models import Q
+
+from courses.models import Announcement, ApplicationQuestion, Enrollment
+
+QUESTIONS = [
+    (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
+    (ApplicationQuestion.Kind.LONG_TEXT, "Why do you want to take this course?", ""),
+    (
+        ApplicationQuestion.Kind.SINGLE_CHOICE,
+        "How much Python have you written?",
+        "None yet\nA little\nA lot",
+    ),
+]
+ANNOUNCEMENT_BODY = """\
+Welcome to the course! This week's live lecture is on **Thursday at 18:00**
+(Japan time). The live link appears on the course page 30 minutes before.
+
+- Homework and the summary survey are due the following Wednesday.
+- Questions? Ask in the course forum.
+"""
+
+
+def seed(*, course, admin, staff, learner) -> None:
+    questions = []
+    for position, (kind, text, choices) in enumerate(QUESTIONS, start=1):
+        question, _ = ApplicationQuestion.objects.get_or_create(
+            course=course,
+            text=text,
+            defaults={"kind": kind, "choices": choices, "position": position},
+        )
+        questions.append(question)
+    # Give the generated applications waiting for review something to read.
+    waiting = Enrollment.objects.filter(
+        course=course, status=Enrollment.Status.APPLIED
+    ).filter(Q(answers={}) | Q(answers__isnull=True))
+    answers = {
+        questions[0].answer_key: "Python",
+        questions[1].answer_key: "I want to understand how LLMs work.",
+        questions[2].answer_key: "A little",
+    }
+    waiting.update(answers=answers)
+    Announcement.objects.get_or_create(
+        course=course,
+        title="Welcome to the course",
+        defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
+    )

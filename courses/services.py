@@ -1,0 +1,356 @@
+"""Writes of the courses app: applying, deciding, emailing, announcing.
+
+Every function is keyword-only and does its side effects (emails, tasks)
+after the transaction commits. Emails are owed as rows (`notice_state`,
+`AnnouncementDelivery.state`) and claimed with a conditional UPDATE before
+they are sent, so a task delivered twice never emails anyone twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from courses.models import (
+    Announcement,
+    AnnouncementDelivery,
+    Course,
+    Enrollment,
+    NoticeState,
+)
+from lms.models import Job
+
+EMAIL_CHUNK_SIZE = 100
+DECISION_EMAIL_JOB = "decision_emails"
+ANNOUNCEMENT_EMAIL_JOB = "announcement_emails"
+DECISIONS = {
+    Enrollment.Status.APPROVED,
+    Enrollment.Status.WAITLISTED,
+    Enrollment.Status.REJECTED,
+}
+
+
+class ApplicationRefused(Exception):
+    """The application cannot be taken; the message says why, for the user."""
+
+
+class DecisionRefused(Exception):
+    """The decision cannot be made (e.g. capacity); the message says why."""
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    count: int
+    job: Job | None
+
+
+def enrollment_apply(
+    *,
+    course: Course,
+    user: User,
+    category: str,
+    affiliation: str,
+    answers: dict,
+    now: datetime | None = None,
+) -> Enrollment:
+    """Take one application, or refuse it (and save nothing)."""
+    now = now or timezone.now()
+    if Enrollment.objects.filter(course=course, user=user).exists():
+        raise ApplicationRefused(_("You have already applied to this course."))
+    if not course.applications_are_open(now):
+        raise ApplicationRefused(_("Applications for this course are not open."))
+    if course.is_full():
+        raise ApplicationRefused(_("This course is full."))
+    try:
+        with transaction.atomic():
+            return Enrollment.objects.create(
+                course=course,
+                user=user,
+                category=category,
+                affiliation=affiliation,
+                answers=answers,
+                applied_at=now,
+            )
+    except IntegrityError:  # a double submit raced past the check above
+        raise ApplicationRefused(
+            _("You have already applied to this course.")
+        ) from None
+
+
+def enrollment_withdraw(*, enrollment: Enrollment) -> None:
+    """The learner leaves: the place is freed, nothing is emailed."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.WITHDRAWN,
+        notice_state=NoticeState.NONE,
+    )
+    enrollment.refresh_from_db()
+
+
+@transaction.atomic
+def enrollments_decide(
+    *,
+    course: Course,
+    enrollments: QuerySet[Enrollment],
+    status: str,
+    decided_by: User,
+    now: datetime | None = None,
+) -> DecisionResult:
+    """Approve, waitlist or reject the given applications of `course`.
+
+    Set-based: one UPDATE however many rows. Approving past the capacity is
+    refused as a whole. More than one decision becomes one `Job` that emails
+    in chunks; a single decision is emailed by its own task.
+    """
+    if status not in DECISIONS:
+        raise ValueError(status)
+    now = now or timezone.now()
+    # Lock the course row: two staff approving at once cannot both take the
+    # last places.
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    targets = (
+        Enrollment.objects.filter(course=course, pk__in=enrollments.values("pk"))
+        .exclude(status=status)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+    )
+    count = targets.count()
+    if not count:
+        return DecisionResult(count=0, job=None)
+    if status == Enrollment.Status.APPROVED and course.capacity:
+        approved = course.approved_count()
+        if approved + count > course.capacity:
+            raise DecisionRefused(
+                _(
+                    "Approving %(count)s would exceed the capacity of %(capacity)s: "
+                    "%(approved)s are approved, %(left)s places are left."
+                )
+                % {
+                    "count": count,
+                    "capacity": course.capacity,
+                    "approved": approved,
+                    "left": max(0, course.capacity - approved),
+                }
+            )
+    job = None
+    single_id = None
+    if count > 1:
+        job = Job.objects.create(
+            kind=DECISION_EMAIL_JOB,
+            label=_("Decision emails: %(status)s × %(count)s")
+            % {"status": Enrollment.Status(status).label, "count": count},
+            course=course,
+            created_by=decided_by,
+            total=count,
+        )
+    else:
+        single_id = targets.values_list("pk", flat=True).get()
+    targets.update(
+        status=status,
+        decided_by=decided_by,
+        decided_at=now,
+        notice_state=NoticeState.PENDING,
+        notice_job=job,
+    )
+    from courses import tasks
+
+    if job is not None:
+        tasks.decision_emails_send.delay_on_commit(job_id=str(job.pk))
+    else:
+        tasks.decision_email_send.delay_on_commit(enrollment_id=single_id)
+    return DecisionResult(count=count, job=job)
+
+
+def enrollment_reopen(*, enrollment: Enrollment) -> None:
+    """Back to 'applied' for another look. An email not sent yet is dropped."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        status=Enrollment.Status.APPLIED, decided_by=None, decided_at=None
+    )
+    Enrollment.objects.filter(
+        pk=enrollment.pk, notice_state=NoticeState.PENDING
+    ).update(notice_state=NoticeState.NONE)
+    enrollment.refresh_from_db()
+
+
+def calendar_token_regenerate(*, enrollment: Enrollment) -> str:
+    """A new feed token; the old one stops working at once."""
+    Enrollment.objects.filter(pk=enrollment.pk).update(calendar_token=None)
+    enrollment.calendar_token = None
+    return enrollment.ensure_calendar_token()
+
+
+@transaction.atomic
+def announcement_post(
+    *, course: Course, author: User, title: str, body: str, send_email: bool
+) -> Announcement:
+    """Post to the course page; with send_email, one Job emails every approved
+    learner who has not turned announcement emails off."""
+    announcement = Announcement.objects.create(
+        course=course, author=author, title=title, body=body
+    )
+    if not send_email:
+        return announcement
+    recipients = User.objects.filter(
+        is_active=True,
+        announcement_emails=True,
+        enrollments__course=course,
+        enrollments__status=Enrollment.Status.APPROVED,
+    ).values_list("pk", flat=True)
+    AnnouncementDelivery.objects.bulk_create(
+        (
+            AnnouncementDelivery(announcement=announcement, user_id=user_id)
+            for user_id in recipients.iterator(chunk_size=2000)
+        ),
+        batch_size=1000,
+    )
+    total = announcement.deliveries.count()
+    job = Job.objects.create(
+        kind=ANNOUNCEMENT_EMAIL_JOB,
+        label=_("Announcement email: %(title)s") % {"title": title},
+        course=course,
+        created_by=author,
+        total=total,
+        params={"announcement_id": announcement.pk},
+    )
+    announcement.email_job = job
+    announcement.save(update_fields=["email_job"])
+    from courses import tasks
+
+    tasks.announcement_emails_send.delay_on_commit(job_id=str(job.pk))
+    return announcement
+
+
+# Sending --------------------------------------------------------------------
+
+
+def _claim(pending: QuerySet, field: str, limit: int) -> list[int]:
+    """Take up to `limit` pending rows for this worker: rows locked by another
+    worker are skipped, and the UPDATE only moves rows still pending."""
+    with transaction.atomic():
+        ids = list(
+            pending.select_for_update(skip_locked=True).values_list("pk", flat=True)[
+                :limit
+            ]
+        )
+        if ids:
+            pending.model.objects.filter(
+                pk__in=ids, **{field: NoticeState.PENDING}
+            ).update(**{field: NoticeState.SENDING})
+    return ids
+
+
+def _send(messages: list[EmailMessage]) -> None:
+    if messages:
+        with mailers.default as connection:
+            connection.send_messages(messages)
+
+
+def _language_of(user: User) -> str:
+    return user.language or settings.LANGUAGE_CODE
+
+
+def decision_message(enrollment: Enrollment) -> EmailMessage:
+    """The decision email, in the applicant's language."""
+    with translation.override(_language_of(enrollment.user)):
+        context = {
+            "enrollment": enrollment,
+            "course": enrollment.course,
+            "user": enrollment.user,
+            "course_url": settings.SITE_URL + enrollment.course.get_absolute_url(),
+        }
+        subject = render_to_string("courses/email/decision_subject.txt", context)
+        body = render_to_string("courses/email/decision_body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()), body=body, to=[enrollment.user.email]
+    )
+
+
+def announcement_message(announcement: Announcement, user: User) -> EmailMessage:
+    with translation.override(_language_of(user)):
+        context = {
+            "announcement": announcement,
+            "course": announcement.course,
+            "user": user,
+            "course_url": settings.SITE_URL + announcement.course.get_absolute_url(),
+            "profile_url": settings.SITE_URL + reverse("profile"),
+        }
+        subject = render_to_string("courses/email/announcement_subject.txt", context)
+        body = render_to_string("courses/email/announcement_body.txt", context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[user.email])
+
+
+def decision_email_send(*, enrollment_id: int) -> bool:
+    """Send one owed decision email (not part of a job). False: not owed."""
+    pending = Enrollment.objects.filter(
+        pk=enrollment_id, notice_state=NoticeState.PENDING, notice_job=None
+    )
+    if not _claim(pending, "notice_state", 1):
+        return False
+    enrollment = Enrollment.objects.select_related("user", "course").get(
+        pk=enrollment_id
+    )
+    if enrollment.status in DECISIONS:  # not re-opened or withdrawn meanwhile
+        _send([decision_message(enrollment)])
+    Enrollment.objects.filter(
+        pk=enrollment_id, notice_state=NoticeState.SENDING
+    ).update(notice_state=NoticeState.SENT)
+    return True
+
+
+def decision_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -> int:
+    """Claim and send one chunk of a bulk decision; returns how many."""
+    pending = Enrollment.objects.filter(
+        notice_job=job, notice_state=NoticeState.PENDING
+    ).order_by("pk")
+    ids = _claim(pending, "notice_state", limit)
+    if not ids:
+        return 0
+    enrollments = Enrollment.objects.filter(pk__in=ids).select_related("user", "course")
+    _send([decision_message(e) for e in enrollments if e.status in DECISIONS])
+    Enrollment.objects.filter(pk__in=ids, notice_state=NoticeState.SENDING).update(
+        notice_state=NoticeState.SENT
+    )
+    job.advance(len(ids))
+    return len(ids)
+
+
+def announcement_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -> int:
+    announcement = Announcement.objects.select_related("course").get(
+        pk=job.params["announcement_id"]
+    )
+    pending = announcement.deliveries.filter(state=NoticeState.PENDING).order_by("pk")
+    ids = _claim(pending, "state", limit)
+    if not ids:
+        return 0
+    deliveries = AnnouncementDelivery.objects.filter(pk__in=ids).select_related("user")
+    _send([announcement_message(announcement, d.user) for d in deliveries])
+    AnnouncementDelivery.objects.filter(pk__in=ids, state=NoticeState.SENDING).update(
+        state=NoticeState.SENT
+    )
+    job.advance(len(ids))
+    return len(ids)
+
+
+def email_job_finish_if_done(*, job: Job) -> bool:
+    """Finish the job once nothing is pending. Rows left 'sending' by a killed
+    worker are reported, not resent: their email may already be out."""
+    if job.kind == DECISION_EMAIL_JOB:
+        rows = Enrollment.objects.filter(notice_job=job)
+        field = "notice_state"
+    else:
+        rows = AnnouncementDelivery.objects.filter(
+            announcement_id=job.params["announcement_id"]
+        )
+        field = "state"
+    if rows.filter(**{field: NoticeState.PENDING}).exists():
+        return False
+    unconfirmed = rows.filter(**{field: NoticeState.SENDING}).count()
+    job.finish(result={"sent": rows.filter(**{field: NoticeState.SENT}).count(),
+                       "unconfirmed": unconfirmed})  # fmt: skip
+    return True

@@ -1,0 +1,176 @@
+"""Staff pages of a course: applications and announcements."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from courses import selectors, services
+from courses.access import course_staff_required
+from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
+from courses.models import Course, Enrollment
+from lms.models import Job
+
+PAGE_SIZE = 50
+
+
+def _applications_url(course: Course, filters: dict, **extra) -> str:
+    query = {k: v for k, v in (filters | extra).items() if v}
+    url = reverse("staff_applications", args=[course.slug])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@course_staff_required
+def applications(request: HttpRequest, course: Course) -> HttpResponse:
+    filter_form = ApplicationFilterForm(request.GET)
+    filters = filter_form.filters()
+    rows = selectors.applications_for_staff(course=course, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    job = None
+    if (job_id := request.GET.get("job")) and _is_uuid(job_id):
+        job = Job.objects.filter(pk=job_id, course=course).first()
+    context = {
+        "course": course,
+        "filter_form": filter_form,
+        "filters": filters,
+        "page": page,
+        "counts": selectors.application_counts(course=course),
+        "approved": course.approved_count(),
+        "job": job,
+        "questions": list(course.application_questions.all()),
+        "filter_query": urlencode({k: v for k, v in filters.items() if v}),
+    }
+    template = "courses/staff/applications.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#application-table"
+    return render(request, template, context)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@course_staff_required
+@require_POST
+def applications_decide(request: HttpRequest, course: Course) -> HttpResponse:
+    """Decide the selected rows, or every row matching the filter."""
+    filters = ApplicationFilterForm(request.POST).filters()
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("__all__", []) or [_("Choose a decision.")]:
+            messages.error(request, error)
+        return redirect(_applications_url(course, filters))
+    if form.cleaned_data["scope"] == "filter":
+        targets = selectors.applications_for_staff(course=course, **filters)
+    else:
+        targets = Enrollment.objects.filter(
+            course=course, pk__in=form.cleaned_data["selected"]
+        )
+    try:
+        result = services.enrollments_decide(
+            course=course,
+            enrollments=targets,
+            status=form.cleaned_data["decision"],
+            decided_by=request.user,
+        )
+    except services.DecisionRefused as refused:
+        messages.error(request, str(refused))
+        return redirect(_applications_url(course, filters))
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d application decided: %(status)s.",
+            "%(count)d applications decided: %(status)s.",
+            result.count,
+        )
+        % {
+            "count": result.count,
+            "status": Enrollment.Status(form.cleaned_data["decision"]).label,
+        },
+    )
+    job_id = str(result.job.pk) if result.job else ""
+    next_url = request.POST.get("next", "")
+    if next_url == "detail" and form.cleaned_data["selected"]:
+        return redirect(
+            "staff_application_detail", course.slug, form.cleaned_data["selected"][0]
+        )
+    return redirect(_applications_url(course, filters, job=job_id))
+
+
+@course_staff_required
+def application_detail(
+    request: HttpRequest, course: Course, enrollment_id: int
+) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("user", "decided_by"),
+        course=course,
+        pk=enrollment_id,
+    )
+    answers = [
+        (question, enrollment.answers.get(question.answer_key, ""))
+        for question in course.application_questions.all()
+    ]
+    return render(
+        request,
+        "courses/staff/application_detail.html",
+        {"course": course, "enrollment": enrollment, "answers": answers},
+    )
+
+
+@course_staff_required
+@require_POST
+def application_reopen(
+    request: HttpRequest, course: Course, enrollment_id: int
+) -> HttpResponse:
+    enrollment = get_object_or_404(Enrollment, course=course, pk=enrollment_id)
+    services.enrollment_reopen(enrollment=enrollment)
+    messages.success(request, _("The application is open for a decision again."))
+    return redirect("staff_application_detail", course.slug, enrollment.pk)
+
+
+@course_staff_required
+def announcements(request: HttpRequest, course: Course) -> HttpResponse:
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        announcement = services.announcement_post(
+            course=course,
+            author=request.user,
+            title=form.cleaned_data["title"],
+            body=form.cleaned_data["body"],
+            send_email=form.cleaned_data["send_email"],
+        )
+        messages.success(request, _("The announcement was posted."))
+        url = reverse("staff_announcements", args=[course.slug])
+        if announcement.email_job_id:
+            url += f"?job={announcement.email_job_id}"
+        if request.htmx:
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+    job = None
+    if (job_id := request.GET.get("job")) and _is_uuid(job_id):
+        job = Job.objects.filter(pk=job_id, course=course).first()
+    template = "courses/staff/announcements.html"
+    if request.htmx and request.method == "POST":
+        template += "#announcement-form"
+    return render(
+        request,
+        template,
+        {
+            "course": course,
+            "form": form,
+            "job": job,
+            "announcements": course.announcements.select_related("email_job")[:50],
+        },
+    )

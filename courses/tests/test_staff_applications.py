@@ -1,0 +1,280 @@
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from courses.models import Enrollment, NoticeState
+from lms.models import Job
+
+pytestmark = pytest.mark.django_db
+
+URL = "/staff/llm/applications/"
+
+
+def test_staff_see_applications_with_their_status_counts(client, staff, applicant):
+    client.force_login(staff)
+
+    page = client.get(URL)
+
+    assert page.status_code == 200
+    assert "applicant@example.com" in page.text
+    assert "Applied (1)" in page.text
+
+
+def test_staff_filter_by_status_and_category_and_search(
+    client, staff, course, user_factory
+):
+    ada = user_factory(display_name="Ada", email="ada@uni.example")
+    bob = user_factory(display_name="Bob", email="bob@corp.example")
+    Enrollment.objects.create(course=course, user=ada, affiliation="Kyoto Univ.")
+    Enrollment.objects.create(
+        course=course, user=bob, category="working", status="waitlisted"
+    )
+    client.force_login(staff)
+
+    assert "Bob" not in client.get(URL, {"status": "applied"}).text
+    assert "Ada" not in client.get(URL, {"category": "working"}).text
+    by_affiliation = client.get(URL, {"q": "kyoto"}).text
+    assert "ada@uni.example" in by_affiliation
+    assert "bob@corp.example" not in by_affiliation
+    assert "ada@uni.example" not in client.get(URL, {"q": "corp"}).text
+
+
+def test_a_bad_filter_value_shows_everything_instead_of_an_error(
+    client, staff, applicant
+):
+    client.force_login(staff)
+
+    page = client.get(URL, {"status": "nonsense", "sort": "evil"})
+
+    assert page.status_code == 200
+    assert "applicant@example.com" in page.text
+
+
+def test_sorting_by_name(client, staff, course, user_factory):
+    for name in ["Charlie", "Alice", "Bob"]:
+        Enrollment.objects.create(course=course, user=user_factory(display_name=name))
+    client.force_login(staff)
+
+    text = client.get(URL, {"sort": "name"}).text
+
+    assert text.index("Alice") < text.index("Bob") < text.index("Charlie")
+
+
+def test_the_list_pages_thousands_of_rows_with_a_constant_number_of_queries(
+    client, staff, make_applicants
+):
+    make_applicants(120)
+    client.force_login(staff)
+    client.get(URL)  # warm up the session and the role cache
+
+    with CaptureQueriesContext(connection) as small:
+        client.get(URL, {"page": 1})
+    make_applicants_more = Enrollment.objects.count()
+    with CaptureQueriesContext(connection) as second_page:
+        page = client.get(URL, {"page": 3})
+
+    assert make_applicants_more == 120
+    assert "Page 3 of 3" in page.text
+    assert len(second_page) == len(small)
+    assert len(small) < 15
+
+
+def test_staff_read_one_application_with_its_answers(
+    client, staff, course, applicant, questions
+):
+    enrollment = Enrollment.objects.get(user=applicant)
+    enrollment.answers = {str(questions[1].pk): "Because transformers."}
+    enrollment.save()
+    client.force_login(staff)
+
+    page = client.get(f"{URL}{enrollment.pk}/")
+
+    assert "Why this course?" in page.text
+    assert "Because transformers." in page.text
+
+
+def test_an_application_of_another_course_is_not_found(client, staff, other_learner):
+    client.force_login(staff)
+    other = Enrollment.objects.get(user=other_learner)
+
+    assert client.get(f"{URL}{other.pk}/").status_code == 404
+
+
+def test_approving_one_records_who_and_when_and_emails_the_applicant(
+    client, staff, applicant, django_capture_on_commit_callbacks
+):
+    enrollment = Enrollment.objects.get(user=applicant)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{URL}decide/", {"decision": "approved", "selected": [enrollment.pk]}
+        )
+
+    enrollment.refresh_from_db()
+    assert response.status_code == 302
+    assert enrollment.status == "approved"
+    assert enrollment.decided_by == staff
+    assert enrollment.decided_at is not None
+    assert enrollment.notice_state == NoticeState.SENT
+    assert [m.to for m in mail.outbox] == [["applicant@example.com"]]
+
+
+def test_the_decision_email_is_in_the_applicants_language(
+    client, staff, applicant, django_capture_on_commit_callbacks
+):
+    applicant.language = "ja"
+    applicant.save()
+    enrollment = Enrollment.objects.get(user=applicant)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"{URL}decide/", {"decision": "approved", "selected": [enrollment.pk]}
+        )
+
+    assert "受講" in mail.outbox[0].subject
+    assert "Large Language Models" in mail.outbox[0].subject
+
+
+def test_checked_rows_are_decided_in_one_job(
+    client, staff, course, make_applicants, django_capture_on_commit_callbacks
+):
+    enrollments = make_applicants(5)
+    chosen = [e.pk for e in enrollments[:3]]
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"{URL}decide/", {"decision": "rejected", "selected": chosen}
+        )
+
+    job = Job.objects.get(kind="decision_emails")
+    assert f"job={job.pk}" in response["Location"]
+    assert set(
+        Enrollment.objects.filter(status="rejected").values_list("pk", flat=True)
+    ) == set(chosen)
+    assert job.state == Job.State.DONE and job.done == 3
+    assert len(mail.outbox) == 3
+
+
+def test_all_rows_matching_the_filter_are_decided(
+    client, staff, course, make_applicants, user_factory
+):
+    make_applicants(30)
+    worker = Enrollment.objects.create(
+        course=course, user=user_factory(), category="working"
+    )
+    client.force_login(staff)
+
+    client.post(
+        f"{URL}decide/",
+        {"decision": "waitlisted", "scope": "filter", "category": "student"},
+    )
+
+    assert Enrollment.objects.filter(status="waitlisted").count() == 30
+    worker.refresh_from_db()
+    assert worker.status == "applied"
+
+
+def test_deciding_nothing_says_so(client, staff, applicant):
+    client.force_login(staff)
+
+    response = client.post(f"{URL}decide/", {"decision": "approved"}, follow=True)
+
+    assert "Select at least one application." in response.text
+    assert Enrollment.objects.get(user=applicant).status == "applied"
+
+
+def test_approving_over_capacity_is_refused_with_a_clear_message(
+    client, staff, course, make_applicants
+):
+    course.capacity = 10
+    course.save()
+    make_applicants(11)
+    client.force_login(staff)
+
+    response = client.post(
+        f"{URL}decide/", {"decision": "approved", "scope": "filter"}, follow=True
+    )
+
+    assert "would exceed the capacity of 10" in response.text
+    assert "10 places are left" in response.text
+    assert not Enrollment.objects.filter(status="approved").exists()
+    assert not Job.objects.exists()
+
+
+def test_approving_up_to_capacity_is_allowed(client, staff, course, make_applicants):
+    course.capacity = 10
+    course.save()
+    make_applicants(10)
+    client.force_login(staff)
+
+    client.post(f"{URL}decide/", {"decision": "approved", "scope": "filter"})
+
+    assert Enrollment.objects.filter(status="approved").count() == 10
+
+
+def test_staff_reopen_a_decision(client, staff, applicant):
+    enrollment = Enrollment.objects.get(user=applicant)
+    enrollment.status = "rejected"
+    enrollment.decided_by = staff
+    enrollment.save()
+    client.force_login(staff)
+
+    response = client.post(f"{URL}{enrollment.pk}/reopen/", follow=True)
+
+    enrollment.refresh_from_db()
+    assert enrollment.status == "applied"
+    assert enrollment.decided_by is None
+    assert "open for a decision again" in response.text
+
+
+def test_a_learner_opening_a_staff_page_is_forbidden(client, learner, applicant):
+    client.force_login(learner)
+    enrollment = Enrollment.objects.get(user=applicant)
+
+    assert client.get(URL).status_code == 403
+    response = client.post(
+        f"{URL}decide/", {"decision": "approved", "selected": [enrollment.pk]}
+    )
+    assert response.status_code == 403
+    assert Enrollment.objects.get(user=applicant).status == "applied"
+
+
+def test_staff_cannot_decide_applications_of_another_course(
+    client, staff, other_learner
+):
+    other = Enrollment.objects.get(user=other_learner)
+    other.status = "applied"
+    other.save()
+    client.force_login(staff)
+
+    client.post(f"{URL}decide/", {"decision": "rejected", "selected": [other.pk]})
+
+    assert Enrollment.objects.get(pk=other.pk).status == "applied"
+
+
+def test_an_htmx_filter_request_gets_only_the_table(client, staff, applicant):
+    client.force_login(staff)
+
+    response = client.get(URL, {"q": "applicant"}, headers={"HX-Request": "true"})
+
+    assert response.text.lstrip().startswith('<div id="application-table">')
+    assert "applicant@example.com" in response.text
+
+
+def test_the_page_shows_the_progress_of_a_bulk_decision(
+    client, staff, course, make_applicants
+):
+    make_applicants(3)
+    client.force_login(staff)
+
+    response = client.post(
+        f"{URL}decide/", {"decision": "waitlisted", "scope": "filter"}, follow=True
+    )
+
+    job = Job.objects.get()
+    assert f'id="job-{job.pk}"' in response.text
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
