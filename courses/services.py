@@ -229,26 +229,37 @@ def announcement_post(
 # Sending --------------------------------------------------------------------
 
 
-def _claim(pending: QuerySet, field: str, limit: int) -> list[int]:
-    """Take up to `limit` pending rows for this worker: rows locked by another
-    worker are skipped, and the UPDATE only moves rows still pending."""
+def _candidates(pending: QuerySet, limit: int) -> list[int]:
+    """Up to `limit` pending rows; rows locked by another worker are skipped."""
     with transaction.atomic():
-        ids = list(
+        return list(
             pending.select_for_update(skip_locked=True).values_list("pk", flat=True)[
                 :limit
             ]
         )
-        if ids:
-            pending.model.objects.filter(
-                pk__in=ids, **{field: NoticeState.PENDING}
+
+
+def _send_each(rows: QuerySet, field: str, build) -> int:
+    """Claim, send and confirm one email at a time over one connection.
+
+    Each row is claimed with a conditional UPDATE (pending -> sending) just
+    before its email goes out and confirmed (sent) right after, so two chains
+    never send the same email, and a worker killed mid-chunk leaves at most
+    the one row it was sending "in doubt" (not resent: it may be out)."""
+    sent = 0
+    with mailers.default as connection:
+        for row in rows:
+            claimed = rows.model.objects.filter(
+                pk=row.pk, **{field: NoticeState.PENDING}
             ).update(**{field: NoticeState.SENDING})
-    return ids
-
-
-def _send(messages: list[EmailMessage]) -> None:
-    if messages:
-        with mailers.default as connection:
-            connection.send_messages(messages)
+            if not claimed:
+                continue
+            message = build(row)
+            if message is not None:
+                connection.send_messages([message])
+            rows.model.objects.filter(pk=row.pk).update(**{field: NoticeState.SENT})
+            sent += 1
+    return sent
 
 
 def _language_of(user: User) -> str:
@@ -287,36 +298,28 @@ def announcement_message(announcement: Announcement, user: User) -> EmailMessage
 
 def decision_email_send(*, enrollment_id: int) -> bool:
     """Send one owed decision email (not part of a job). False: not owed."""
-    pending = Enrollment.objects.filter(
+    rows = Enrollment.objects.filter(
         pk=enrollment_id, notice_state=NoticeState.PENDING, notice_job=None
-    )
-    if not _claim(pending, "notice_state", 1):
-        return False
-    enrollment = Enrollment.objects.select_related("user", "course").get(
-        pk=enrollment_id
-    )
-    if enrollment.status in DECISIONS:  # not re-opened or withdrawn meanwhile
-        _send([decision_message(enrollment)])
-    Enrollment.objects.filter(
-        pk=enrollment_id, notice_state=NoticeState.SENDING
-    ).update(notice_state=NoticeState.SENT)
-    return True
+    ).select_related("user", "course")
+    return bool(_send_each(rows, "notice_state", _decision_message_if_decided))
+
+
+def _decision_message_if_decided(enrollment: Enrollment) -> EmailMessage | None:
+    # not re-opened or withdrawn since the email was queued
+    return decision_message(enrollment) if enrollment.status in DECISIONS else None
 
 
 def decision_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -> int:
-    """Claim and send one chunk of a bulk decision; returns how many."""
+    """Send one chunk of a bulk decision's emails; returns how many rows it
+    took (0: nothing pending any more)."""
     pending = Enrollment.objects.filter(
         notice_job=job, notice_state=NoticeState.PENDING
     ).order_by("pk")
-    ids = _claim(pending, "notice_state", limit)
+    ids = _candidates(pending, limit)
     if not ids:
         return 0
-    enrollments = Enrollment.objects.filter(pk__in=ids).select_related("user", "course")
-    _send([decision_message(e) for e in enrollments if e.status in DECISIONS])
-    Enrollment.objects.filter(pk__in=ids, notice_state=NoticeState.SENDING).update(
-        notice_state=NoticeState.SENT
-    )
-    job.advance(len(ids))
+    rows = Enrollment.objects.filter(pk__in=ids).select_related("user", "course")
+    job.advance(_send_each(rows, "notice_state", _decision_message_if_decided))
     return len(ids)
 
 
@@ -325,15 +328,13 @@ def announcement_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -
         pk=job.params["announcement_id"]
     )
     pending = announcement.deliveries.filter(state=NoticeState.PENDING).order_by("pk")
-    ids = _claim(pending, "state", limit)
+    ids = _candidates(pending, limit)
     if not ids:
         return 0
-    deliveries = AnnouncementDelivery.objects.filter(pk__in=ids).select_related("user")
-    _send([announcement_message(announcement, d.user) for d in deliveries])
-    AnnouncementDelivery.objects.filter(pk__in=ids, state=NoticeState.SENDING).update(
-        state=NoticeState.SENT
+    rows = AnnouncementDelivery.objects.filter(pk__in=ids).select_related("user")
+    job.advance(
+        _send_each(rows, "state", lambda d: announcement_message(announcement, d.user))
     )
-    job.advance(len(ids))
     return len(ids)
 
 

@@ -99,8 +99,8 @@ def test_a_bulk_decision_survives_a_killed_worker_without_duplicate_emails(
     assert max(sent_to.values()) == 1, "someone got two emails"
     states = Counter(Enrollment.objects.values_list("notice_state", flat=True))
     assert states[NoticeState.PENDING] == 0
-    # At most the one chunk in flight at the kill is left unconfirmed.
-    assert states[NoticeState.SENDING] <= services.EMAIL_CHUNK_SIZE
+    # At most the one email in flight at the kill is left unconfirmed.
+    assert states[NoticeState.SENDING] <= 1
     assert states[NoticeState.SENT] + states[NoticeState.SENDING] == 2000
     assert job.result["unconfirmed"] == states[NoticeState.SENDING]
     sent_rows = set(
