@@ -284,3 +284,9 @@ class Entry(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in {self.Status.QUEUED, self.Status.SCORING}
+
+    def problem_messages(self) -> list[str]:
+        """Why the file was rejected, row by row, in the reader's language."""
+        from competitions.metrics import describe
+
+        return [describe(problem) for problem in self.row_errors]

@@ -3,15 +3,25 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from competitions import services
 from competitions.models import Competition
 
 
 @pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
+def _private_files_and_english(settings, tmp_path):
+    """Files under a temporary private root; messages asserted in English."""
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+def leaderboard_html(response) -> str:
+    body = response.content.decode()
+    start = body.index('<table class="table leaderboard">')
+    return body[start : body.index("</table>", start)]
 
 
 def make_competition(course, **extra) -> Competition:
