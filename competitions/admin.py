@@ -2,6 +2,7 @@ import io
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from competitions import services
@@ -9,8 +10,12 @@ from competitions.models import Competition, Entry, Participant, StarterFile
 
 
 class StarterFileInline(admin.TabularInline):
+    """Private files have no URL, so the widget must not try to link one."""
+
     model = StarterFile
     extra = 0
+    formfield_overrides = {models.FileField: {"widget": forms.FileInput}}
+    readonly_fields = ["filename"]
 
 
 class CompetitionForm(forms.ModelForm):

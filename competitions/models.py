@@ -185,7 +185,7 @@ class StarterFile(models.Model):
 
     @property
     def filename(self) -> str:
-        return self.file.name.rsplit("/", 1)[-1]
+        return (self.file.name or "").rsplit("/", 1)[-1]
 
 
 class Participant(models.Model):

@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from competitions.metrics import AnswerKey, Problem, score_file
 from competitions.models import Answer, Competition, Entry, Participant
@@ -120,6 +119,9 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
     """
     if not competition.is_open:
         raise Refused(_("The competition is not open for submissions."))
+    if not competition.answers.exists():
+        # Every file would be rejected for "unknown ids": say so instead.
+        raise Refused(_("The competition is not ready yet; please try again later."))
     if upload.size > competition.max_upload_bytes:
         raise Refused(str(too_large_message(competition)))
     participant_for(competition=competition, user=user)
@@ -496,9 +498,3 @@ def leaderboard_invalidate(competition_id: int) -> None:
             f"competitions:leaderboard:{competition_id}:private",
         ]
     )
-
-
-REASON_FOR_LEARNERS = gettext_lazy(
-    "We could not score this file. It does not count against your daily limit; "
-    "staff can see what went wrong."
-)

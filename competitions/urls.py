@@ -60,6 +60,16 @@ urlpatterns = [
         name="staff_competition_publish",
     ),
     path(
+        "staff/<slug:slug>/competition/entries.csv",
+        views.staff_competition_entries_csv,
+        name="staff_competition_entries_csv",
+    ),
+    path(
+        "staff/<slug:slug>/competition/entries/<int:pk>/file/",
+        views.staff_competition_entry_file,
+        name="staff_competition_entry_file",
+    ),
+    path(
         "staff/<slug:slug>/competition/reports/<int:pk>/",
         views.staff_competition_report,
         name="staff_competition_report",

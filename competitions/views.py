@@ -1,7 +1,12 @@
+import csv
 import io
 
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    TemporaryFileUploadHandler,
+)
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -101,8 +106,13 @@ def competition_upload(request: HttpRequest, course: Course) -> HttpResponse:
     competition = _get_competition(course)
     # The handler must be in place before anything reads request.POST; CSRF is
     # checked right after, in _upload.
-    limiter = _SizeLimitHandler(request, competition.max_upload_bytes)
-    request.upload_handlers.insert(0, limiter)
+    limit = competition.max_upload_bytes
+    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    if declared > limit + 64 * 1024:  # the multipart envelope is small
+        messages.error(request, services.too_large_message(competition))
+        return redirect("competition", course.slug)
+    limiter = _SizeLimitHandler(request, limit)
+    request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
     return _upload(request, course, competition, limiter)
 
 
@@ -230,6 +240,7 @@ def staff_competition(request: HttpRequest, course: Course) -> HttpResponse:
                 "user"
             ),
             "import_form": ScoresImportForm(),
+            "export_url": reverse("staff_competition_entries_csv", args=[course.slug]),
             "job": job,
         },
     )
@@ -285,6 +296,49 @@ def staff_competition_publish(request: HttpRequest, course: Course) -> HttpRespo
     else:
         messages.success(request, _("The private leaderboard is published."))
     return redirect("staff_competition", course.slug)
+
+
+@course_staff_required
+def staff_competition_entries_csv(request: HttpRequest, course: Course):
+    """Every accepted entry, for an external judge; its scores come back
+    through the import form keyed by the same entry ids."""
+    competition = _get_competition(course)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{course.slug}-competition-entries.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(
+        ["entry", "user", "submitted_at", "status", "public_score", "private_score"]
+    )
+    rows = (
+        Entry.objects.filter(competition=competition, status=Entry.Status.SCORED)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "user__email",
+            "submitted_at",
+            "status",
+            "public_score",
+            "private_score",
+        )
+    )
+    for row in rows.iterator(chunk_size=2000):
+        writer.writerow(row)
+    return response
+
+
+@course_staff_required
+def staff_competition_entry_file(
+    request: HttpRequest, course: Course, pk: int
+) -> HttpResponse:
+    competition = _get_competition(course)
+    entry = get_object_or_404(Entry, pk=pk, competition=competition)
+    return FileResponse(
+        entry.file.open("rb"),
+        as_attachment=True,
+        filename=f"entry-{entry.pk}-{entry.original_name}",
+    )
 
 
 @course_staff_required
