@@ -109,6 +109,16 @@ def _public_name(user) -> str:
     return user.display_name or f"#{user.pk}"
 
 
+def users_with_scored_entry(course) -> set[int]:
+    """Ids of learners who took part (at least one scored entry): for the
+    completion rule "competition entry required"."""
+    return set(
+        Entry.objects.filter(
+            competition__course=course, status=Entry.Status.SCORED
+        ).values_list("user_id", flat=True)
+    )
+
+
 def entries_for_user(competition: Competition, user) -> list[Entry]:
     return list(Entry.objects.filter(competition=competition, user=user))
 

@@ -77,7 +77,16 @@ def competition_entries(request: HttpRequest, course: Course) -> HttpResponse:
     if not request.htmx:
         return redirect("competition", course.slug)
     context = _page_context(request, course, competition)
-    return render(request, "competitions/competition.html#entries", context)
+    response = render(request, "competitions/competition.html#entries", context)
+    if not context["pending"]:
+        # The last score just arrived: refresh the leaderboard too.
+        board = render(
+            request,
+            "competitions/competition.html#leaderboard_box",
+            context | {"oob": True},
+        )
+        response.content += board.content
+    return response
 
 
 class _SizeLimitHandler(FileUploadHandler):

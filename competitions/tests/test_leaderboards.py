@@ -169,3 +169,17 @@ def test_the_full_leaderboard_page_shows_rank_name_score_count_and_time(
     assert "Sora" in table
     assert "0.75000" in table
     assert rivals[2].email not in table
+
+
+def test_learners_with_a_scored_entry_are_known_for_completion(
+    course, competition, rivals
+):
+    scored(competition, rivals[0], 0.5, 0.5)
+    Entry.objects.create(
+        competition=competition,
+        user=rivals[1],
+        original_name="bad.csv",
+        status=Entry.Status.REJECTED,
+    )
+
+    assert selectors.users_with_scored_entry(course) == {rivals[0].pk}
