@@ -1,5 +1,7 @@
 """Reads for competition pages: the leaderboards and the staff queue."""
 
+import time
+
 from django.core.cache import cache
 from django.db.models import Count, Q
 
@@ -27,12 +29,26 @@ def leaderboard(competition: Competition, *, private: bool = False) -> list[dict
     scoring, selection and imports delete the cache entry.
     """
     board = "private" if private else "public"
-    key = f"competitions:leaderboard:{competition.pk}:{board}"
+    # The version is read before the rows: a reader that computed from rows
+    # older than the latest score stores them under a version nobody reads.
+    version = cache.get_or_set(_version_key(competition.pk), time.time_ns, None)
+    key = f"competitions:leaderboard:{competition.pk}:{board}:{version}"
     rows = cache.get(key)
     if rows is None:
         rows = _leaderboard_rows(competition, private=private)
         cache.set(key, rows, LEADERBOARD_TTL)
     return rows
+
+
+def _version_key(competition_id: int) -> str:
+    return f"competitions:leaderboard:{competition_id}:version"
+
+
+def leaderboard_invalidate(competition_id: int) -> None:
+    try:
+        cache.incr(_version_key(competition_id))
+    except ValueError:  # missing (evicted): start from a value never used
+        cache.set(_version_key(competition_id), time.time_ns(), None)
 
 
 def _leaderboard_rows(competition: Competition, *, private: bool) -> list[dict]:

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from competitions.metrics import AnswerKey, Problem, score_file
 from competitions.models import Answer, Competition, Entry, Participant
+from competitions.selectors import leaderboard_invalidate
 from lms.models import Job
 
 logger = logging.getLogger(__name__)
@@ -489,12 +489,3 @@ def competition_publish_private(*, competition: Competition) -> None:
         private_published_at=timezone.now()
     )
     leaderboard_invalidate(competition.pk)
-
-
-def leaderboard_invalidate(competition_id: int) -> None:
-    cache.delete_many(
-        [
-            f"competitions:leaderboard:{competition_id}:public",
-            f"competitions:leaderboard:{competition_id}:private",
-        ]
-    )

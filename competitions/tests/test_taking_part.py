@@ -276,3 +276,18 @@ def test_starter_files_download_for_learners_only(
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"id,prediction\n"
+
+
+def test_an_upload_without_the_csrf_token_is_refused(course, competition, learner):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+
+    response = client.post(
+        reverse("competition_upload", args=[course.slug]),
+        {"file": csv_upload(perfect_rows())},
+    )
+
+    assert response.status_code == 403
+    assert not Entry.objects.exists()
