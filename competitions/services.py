@@ -12,7 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,20 +75,46 @@ def answers_import(*, competition: Competition, handle: Iterable[str]) -> int:
     return len(rows)
 
 
+_answer_keys: dict[int, tuple[tuple, AnswerKey]] = {}
+
+
 def answer_key(competition: Competition) -> AnswerKey:
-    return AnswerKey.build(
+    """The competition's hidden answers, indexed for scoring.
+
+    Kept in the worker process between tasks: at a deadline thousands of
+    entries are scored against the same key. A cheap fingerprint (row count,
+    highest id, metric and normalisation) notices a re-imported or changed key.
+    """
+    normalization = {
+        "nfkc": competition.normalize_nfkc,
+        "case": competition.normalize_case,
+        "whitespace": competition.normalize_whitespace,
+        "punctuation": competition.normalize_punctuation,
+    }
+    stats = Answer.objects.filter(competition=competition).aggregate(
+        rows=Count("pk"), last=Max("pk")
+    )
+    fingerprint = (
+        stats["rows"],
+        stats["last"],
+        competition.metric,
+        tuple(normalization.values()),
+    )
+    cached = _answer_keys.get(competition.pk)
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    key = AnswerKey.build(
         Answer.objects.filter(competition=competition)
         .order_by("pk")
         .values_list("row_id", "answer", "is_private")
         .iterator(chunk_size=10000),
         metric=competition.metric,
-        normalization={
-            "nfkc": competition.normalize_nfkc,
-            "case": competition.normalize_case,
-            "whitespace": competition.normalize_whitespace,
-            "punctuation": competition.normalize_punctuation,
-        },
+        normalization=normalization,
     )
+    if len(_answer_keys) > 8:
+        _answer_keys.clear()
+    _answer_keys[competition.pk] = (fingerprint, key)
+    return key
 
 
 # --- Submitting ----------------------------------------------------------------
