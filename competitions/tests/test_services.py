@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from competitions import services
@@ -77,3 +78,35 @@ def test_a_worker_killed_mid_scoring_leaves_the_entry_to_be_scored_exactly_once(
     assert services.entry_score(entry_id=entry.pk) == "skipped"
     assert Entry.objects.filter(user=learner).count() == 1
     assert services.submissions_used_today(competition=competition, user=learner) == 1
+
+
+def test_a_100000_row_entry_is_scored_end_to_end_in_a_few_seconds(course, learner):
+    import time
+
+    from competitions.models import Answer
+
+    competition = make_competition(course, metric="rmse")
+    Answer.objects.bulk_create(
+        [
+            Answer(
+                competition=competition,
+                row_id=f"r{i}",
+                answer=str(i % 10),
+                is_private=i % 3 == 0,
+            )
+            for i in range(100_000)
+        ],
+        batch_size=10_000,
+    )
+    body = "id,prediction\n" + "".join(f"r{i},{i % 10}\n" for i in range(100_000))
+    entry = Entry(competition=competition, user=learner, original_name="big.csv")
+    entry.file.save("big.csv", ContentFile(body.encode()), save=True)
+
+    started = time.perf_counter()
+    status = services.entry_score(entry_id=entry.pk)
+    elapsed = time.perf_counter() - started
+
+    entry.refresh_from_db()
+    assert status == Entry.Status.SCORED
+    assert entry.public_score == 0.0
+    assert elapsed < 3.0, elapsed  # about 0.7 s on a busy 2-core machine
