@@ -44,6 +44,7 @@ def _page_context(request: HttpRequest, course: Course, competition: Competition
         competition=competition, user=request.user
     ).first()
     entries = selectors.entries_for_user(competition, request.user)
+    board = selectors.leaderboard(competition)
     return {
         "course": course,
         "competition": competition,
@@ -54,7 +55,9 @@ def _page_context(request: HttpRequest, course: Course, competition: Competition
             competition=competition, user=request.user
         ),
         "selected_count": sum(entry.selected_for_final for entry in entries),
-        "leaderboard": selectors.leaderboard(competition)[:20],
+        "leaderboard": board[:20],
+        "leaderboard_size": len(board),
+        "my_row": next((r for r in board if r["user_id"] == request.user.pk), None),
         "starter_files": competition.starter_files.all(),
         "upload_form": UploadForm(),
         "nickname_form": NicknameForm(instance=participant),

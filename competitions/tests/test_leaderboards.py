@@ -183,3 +183,17 @@ def test_learners_with_a_scored_entry_are_known_for_completion(
     )
 
     assert selectors.users_with_scored_entry(course) == {rivals[0].pk}
+
+
+def test_a_learner_sees_their_own_rank_even_outside_the_top_twenty(
+    client, course, competition, learner, user_factory
+):
+    for n in range(21):
+        user = user_factory()
+        scored(competition, user, 0.9 - n / 100, 0.5)
+    scored(competition, learner, 0.1, 0.5)
+    client.force_login(learner)
+
+    body = client.get(reverse("competition", args=[course.slug])).content.decode()
+
+    assert "Your rank: 22 of 22 (public score 0.10000)." in body
