@@ -183,6 +183,17 @@ CELERY_BEAT_SCHEDULE["courses-email-jobs-resume"] = {
     "task": "courses.tasks.email_jobs_resume",
     "schedule": 600.0,
 }
+CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
+    "task": "competitions.tasks.competition_sweep",
+    "schedule": 60.0,
+}
+# Competitions: an entry left in "scoring" longer than this (a killed worker)
+# is queued again; after this many attempts it is marked failed.
+COMPETITION_SCORING_TIMEOUT = envint("COMPETITION_SCORING_TIMEOUT", 300)
+COMPETITION_MAX_ATTEMPTS = envint("COMPETITION_MAX_ATTEMPTS", 3)
+# Test hook: seconds a worker sleeps before scoring, so a test can kill it
+# mid-scoring. Always 0 in production.
+COMPETITION_SCORING_DELAY = float(os.environ.get("COMPETITION_SCORING_DELAY", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -258,6 +269,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # answers with X-Accel-Redirect to this internal location.
 MEDIA_ACCEL_REDIRECT = envbool("MEDIA_ACCEL_REDIRECT", False)
 MEDIA_ACCEL_PREFIX = "/protected-media/"
+# Files no web server may serve (competition answer keys, prediction files,
+# reports): read only by views that check permission.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console.

@@ -1,0 +1,517 @@
+"""Competition workflows: submitting, scoring, selecting, importing, publishing."""
+
+import csv
+import io
+import logging
+import math
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, F, Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from competitions.metrics import AnswerKey, Problem, score_file
+from competitions.models import Answer, Competition, Entry, Participant
+from competitions.selectors import leaderboard_invalidate
+from lms.models import Job
+
+logger = logging.getLogger(__name__)
+
+RESCORE_CHUNK = 200
+REQUEUE_AFTER_SECONDS = 120
+
+
+class Refused(Exception):
+    """A learner's action that changes nothing, with the reason to show."""
+
+
+# --- Answers -------------------------------------------------------------------
+
+
+def answers_import(*, competition: Competition, handle: Iterable[str]) -> int:
+    """Replace the hidden answers from a CSV with the header
+    `id,answer,split` (split: public or private). Returns the row count."""
+    reader = csv.DictReader(handle)
+    if not {"id", "answer", "split"} <= set(reader.fieldnames or []):
+        raise ValueError(_("The answer file needs the columns id, answer and split."))
+    rows = []
+    seen = set()
+    for line, row in enumerate(reader, start=2):
+        row_id = (row["id"] or "").strip()
+        split = (row["split"] or "").strip().lower()
+        if not row_id or row_id in seen or split not in {"public", "private"}:
+            raise ValueError(
+                _("Line %(line)s of the answer file is invalid.") % {"line": line}
+            )
+        if competition.metric in {"rmse", "mae", "roc_auc"}:
+            try:
+                value = float(row["answer"])
+            except (TypeError, ValueError):
+                value = math.nan
+            if not math.isfinite(value) or (
+                competition.metric == "roc_auc" and value not in {0.0, 1.0}
+            ):
+                raise ValueError(
+                    _("Line %(line)s of the answer file is invalid.") % {"line": line}
+                )
+        seen.add(row_id)
+        rows.append(
+            Answer(
+                competition=competition,
+                row_id=row_id,
+                answer=row["answer"],
+                is_private=split == "private",
+            )
+        )
+    with transaction.atomic():
+        Answer.objects.filter(competition=competition).delete()
+        Answer.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+_answer_keys: dict[int, tuple[tuple, AnswerKey]] = {}
+
+
+def answer_key(competition: Competition) -> AnswerKey:
+    """The competition's hidden answers, indexed for scoring.
+
+    Kept in the worker process between tasks: at a deadline thousands of
+    entries are scored against the same key. A cheap fingerprint (row count,
+    highest id, metric and normalisation) notices a re-imported or changed key.
+    """
+    normalization = {
+        "nfkc": competition.normalize_nfkc,
+        "case": competition.normalize_case,
+        "whitespace": competition.normalize_whitespace,
+        "punctuation": competition.normalize_punctuation,
+    }
+    stats = Answer.objects.filter(competition=competition).aggregate(
+        rows=Count("pk"), last=Max("pk")
+    )
+    fingerprint = (
+        stats["rows"],
+        stats["last"],
+        competition.metric,
+        tuple(normalization.values()),
+    )
+    cached = _answer_keys.get(competition.pk)
+    if cached and cached[0] == fingerprint:
+        return cached[1]
+    key = AnswerKey.build(
+        Answer.objects.filter(competition=competition)
+        .order_by("pk")
+        .values_list("row_id", "answer", "is_private")
+        .iterator(chunk_size=10000),
+        metric=competition.metric,
+        normalization=normalization,
+    )
+    if len(_answer_keys) > 8:
+        _answer_keys.clear()
+    _answer_keys[competition.pk] = (fingerprint, key)
+    return key
+
+
+# --- Submitting ----------------------------------------------------------------
+
+
+def participant_for(*, competition: Competition, user) -> Participant:
+    participant, _created = Participant.objects.get_or_create(
+        competition=competition, user=user
+    )
+    return participant
+
+
+def submissions_used_today(*, competition: Competition, user) -> int:
+    return Entry.objects.filter(
+        competition=competition,
+        user=user,
+        status__in=Entry.COUNTED,
+        submitted_at__gte=competition.day_start(),
+    ).count()
+
+
+def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Entry:
+    """Store an upload and queue it for scoring.
+
+    The day's count and the insert happen under a lock on the learner's
+    participant row, so two tabs uploading at the same instant are counted one
+    after the other and cannot both take the last slot.
+    """
+    if not competition.is_open:
+        raise Refused(_("The competition is not open for submissions."))
+    if not competition.answers.exists():
+        # Every file would be rejected for "unknown ids": say so instead.
+        raise Refused(_("The competition is not ready yet; please try again later."))
+    if upload.size > competition.max_upload_bytes:
+        raise Refused(str(too_large_message(competition)))
+    participant_for(competition=competition, user=user)
+    entry = Entry(
+        competition=competition,
+        user=user,
+        original_name=(upload.name or "submission")[:255],
+        size=upload.size,
+    )
+    # Copy the file to its place before taking the lock, so the lock is held
+    # for a count and an insert only.
+    entry.file.save("upload", upload, save=False)
+    try:
+        with transaction.atomic():
+            _entry_insert_within_limit(entry)
+    except Refused:
+        entry.file.delete(save=False)
+        raise
+    return entry
+
+
+def _entry_insert_within_limit(entry: Entry) -> None:
+    competition, user = entry.competition, entry.user
+    Participant.objects.select_for_update().get(competition=competition, user=user)
+    used = submissions_used_today(competition=competition, user=user)
+    if used >= competition.daily_limit:
+        raise Refused(
+            _(
+                "You have used all %(limit)s submissions for today. "
+                "Rejected files do not count; the count starts again at "
+                "midnight (%(tz)s)."
+            )
+            % {"limit": competition.daily_limit, "tz": competition.course.timezone}
+        )
+    entry.submitted_at = entry.enqueued_at = timezone.now()
+    entry.save()
+    _enqueue(entry.pk)
+
+
+def too_large_message(competition: Competition) -> str:
+    from competitions.metrics import describe
+
+    return describe(
+        Problem("too_large", params={"limit": competition.max_upload_mb}).as_json()
+    )
+
+
+def _enqueue(entry_id: int) -> None:
+    from competitions.tasks import entry_score_task
+
+    entry_score_task.delay_on_commit(entry_id=entry_id)
+
+
+# --- Scoring -------------------------------------------------------------------
+
+
+def entry_score(*, entry_id: int, key: AnswerKey | None = None) -> str:
+    """Score one queued entry; safe to call twice, from any worker.
+
+    The entry is claimed with a conditional UPDATE queued → scoring, so only
+    one worker scores it; the result is written only while that claim still
+    holds (same attempt), so a worker that was presumed dead and re-queued by
+    the sweep cannot overwrite a later result. Returns the final status, or
+    "skipped" when there was nothing to claim.
+    """
+    claimed = Entry.objects.filter(pk=entry_id, status=Entry.Status.QUEUED).update(
+        status=Entry.Status.SCORING,
+        scoring_started_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return "skipped"
+    entry = Entry.objects.select_related("competition__course").get(pk=entry_id)
+    competition = entry.competition
+    if entry.attempts > settings.COMPETITION_MAX_ATTEMPTS:
+        return _entry_finish(
+            entry,
+            status=Entry.Status.FAILED,
+            reason=f"gave up after {entry.attempts - 1} attempts",
+        )
+    if settings.COMPETITION_SCORING_DELAY:
+        time.sleep(settings.COMPETITION_SCORING_DELAY)
+    try:
+        key = key or answer_key(competition)
+        with entry.file.open("rb") as handle:
+            result = score_file(
+                handle,
+                key,
+                file_format=competition.submission_format,
+                id_column=competition.id_column,
+                prediction_column=competition.prediction_column,
+            )
+    except SoftTimeLimitExceeded:
+        return _entry_retry_or_fail(entry, "scoring took longer than the time limit")
+    except Exception as exc:
+        logger.exception("scoring entry %s failed", entry_id)
+        return _entry_retry_or_fail(entry, f"{type(exc).__name__}: {exc}")
+    if not result.ok:
+        return _entry_finish(
+            entry, status=Entry.Status.REJECTED, row_errors=result.problems_json()
+        )
+    fields = {}
+    if not entry.imported:
+        fields = {
+            "public_score": result.public_score,
+            "private_score": result.private_score,
+        }
+    return _entry_finish(entry, status=Entry.Status.SCORED, **fields)
+
+
+def _entry_finish(entry: Entry, *, status: str, **fields) -> str:
+    written = Entry.objects.filter(
+        pk=entry.pk, status=Entry.Status.SCORING, attempts=entry.attempts
+    ).update(
+        status=status,
+        scored_at=timezone.now(),
+        reason=fields.pop("reason", ""),
+        row_errors=fields.pop("row_errors", []),
+        **fields,
+    )
+    if not written:
+        return "skipped"
+    transaction.on_commit(lambda: leaderboard_invalidate(entry.competition_id))
+    return status
+
+
+def _entry_retry_or_fail(entry: Entry, reason: str) -> str:
+    if entry.attempts >= settings.COMPETITION_MAX_ATTEMPTS:
+        return _entry_finish(entry, status=Entry.Status.FAILED, reason=reason)
+    requeued = Entry.objects.filter(
+        pk=entry.pk, status=Entry.Status.SCORING, attempts=entry.attempts
+    ).update(status=Entry.Status.QUEUED, reason=reason, enqueued_at=timezone.now())
+    if requeued:
+        _enqueue(entry.pk)
+    return Entry.Status.QUEUED
+
+
+def entries_sweep() -> dict:
+    """Nothing uploaded is ever lost: entries left in "scoring" by a worker
+    that died go back to the queue (or fail, once out of attempts), and
+    queued entries whose task never ran are sent again."""
+    now = timezone.now()
+    stuck_before = now - timedelta(seconds=settings.COMPETITION_SCORING_TIMEOUT)
+    stuck = Entry.objects.filter(
+        status=Entry.Status.SCORING, scoring_started_at__lt=stuck_before
+    )
+    failed = stuck.filter(attempts__gte=settings.COMPETITION_MAX_ATTEMPTS).update(
+        status=Entry.Status.FAILED,
+        reason="the worker stopped while scoring, on every attempt",
+        scored_at=now,
+    )
+    requeued = stuck.update(
+        status=Entry.Status.QUEUED,
+        reason="the worker stopped while scoring; queued again",
+        enqueued_at=now - timedelta(seconds=REQUEUE_AFTER_SECONDS + 1),
+    )
+    waiting = Entry.objects.filter(
+        status=Entry.Status.QUEUED,
+        enqueued_at__lt=now - timedelta(seconds=REQUEUE_AFTER_SECONDS),
+    )
+    ids = list(waiting.values_list("pk", flat=True)[:1000])
+    Entry.objects.filter(pk__in=ids).update(enqueued_at=now)
+    for entry_id in ids:
+        _enqueue(entry_id)
+    return {"failed": failed, "requeued": requeued, "resent": len(ids)}
+
+
+# --- Re-scoring ------------------------------------------------------------------
+
+
+def entry_rescore(*, entry: Entry) -> None:
+    updated = (
+        Entry.objects.filter(pk=entry.pk)
+        .exclude(status=Entry.Status.SCORING)
+        .update(status=Entry.Status.QUEUED, attempts=0, enqueued_at=timezone.now())
+    )
+    if updated:
+        _enqueue(entry.pk)
+
+
+def competition_rescore_all(*, competition: Competition, user) -> Job:
+    """Queue every finished entry again (e.g. after the answers were fixed)
+    and score them in chunks, with a progress bar."""
+    job = Job.objects.create(
+        kind="competition_rescore",
+        label=_("Re-score all entries"),
+        course=competition.course,
+        created_by=user,
+        params={"competition_id": competition.pk},
+    )
+    entries = Entry.objects.filter(competition=competition).exclude(
+        status__in=[Entry.Status.QUEUED, Entry.Status.SCORING]
+    )
+    ids = list(entries.values_list("pk", flat=True))
+    # enqueued_at is set ahead so the sweep leaves these to the job's chunks.
+    Entry.objects.filter(pk__in=ids).update(
+        status=Entry.Status.QUEUED, attempts=0, enqueued_at=timezone.now()
+    )
+    job.start(total=len(ids))
+    if not ids:
+        job.finish(result={"entries": 0})
+        return job
+    from competitions.tasks import entry_score_chunk_task
+
+    for start in range(0, len(ids), RESCORE_CHUNK):
+        entry_score_chunk_task.delay_on_commit(
+            job_id=str(job.pk),
+            competition_id=competition.pk,
+            entry_ids=ids[start : start + RESCORE_CHUNK],
+        )
+    return job
+
+
+def entry_score_chunk(*, job_id: str, competition_id: int, entry_ids: list[int]):
+    """Score a chunk of a re-score job with one answer key load."""
+    competition = Competition.objects.select_related("course").get(pk=competition_id)
+    key = answer_key(competition)
+    for entry_id in entry_ids:
+        entry_score(entry_id=entry_id, key=key)
+    job = Job.objects.get(pk=job_id)
+    job.advance(len(entry_ids))
+    Job.objects.filter(pk=job_id, state=Job.State.RUNNING, done__gte=F("total")).update(
+        state=Job.State.DONE, finished_at=timezone.now()
+    )
+
+
+# --- Final selection, nickname, report ------------------------------------------
+
+
+def entry_select_final(*, entry: Entry, selected: bool) -> None:
+    competition = entry.competition
+    if competition.is_closed:
+        raise Refused(_("The competition has closed; final submissions are fixed."))
+    if selected and entry.status != Entry.Status.SCORED:
+        raise Refused(_("Only scored submissions can be selected."))
+    with transaction.atomic():
+        Participant.objects.select_for_update().get(
+            competition=competition, user=entry.user
+        )
+        if selected:
+            chosen = (
+                Entry.objects.filter(
+                    competition=competition, user=entry.user, selected_for_final=True
+                )
+                .exclude(pk=entry.pk)
+                .count()
+            )
+            if chosen >= competition.max_final_selections:
+                raise Refused(
+                    _(
+                        "You can select at most %(max)s final submissions; "
+                        "unselect one first."
+                    )
+                    % {"max": competition.max_final_selections}
+                )
+        Entry.objects.filter(pk=entry.pk).update(selected_for_final=selected)
+    transaction.on_commit(lambda: leaderboard_invalidate(competition.pk))
+
+
+def participant_set_nickname(*, participant: Participant, nickname: str) -> None:
+    participant.nickname = nickname.strip()[:40]
+    participant.save(update_fields=["nickname"])
+    leaderboard_invalidate(participant.competition_id)
+
+
+def participant_upload_report(*, participant: Participant, upload: UploadedFile):
+    competition = participant.competition
+    if not competition.report_open:
+        raise Refused(_("The report deadline has passed."))
+    if upload.size > competition.max_upload_bytes:
+        raise Refused(str(too_large_message(competition)))
+    head = upload.read(5)
+    upload.seek(0)
+    if head[:4] != b"%PDF":
+        raise Refused(_("The report must be a PDF file."))
+    old = participant.report.name
+    participant.report.save("report.pdf", upload, save=False)
+    participant.report_uploaded_at = timezone.now()
+    participant.save(update_fields=["report", "report_uploaded_at"])
+    if old:
+        participant.report.storage.delete(old)
+
+
+# --- Imported scores, publishing ------------------------------------------------
+
+
+def scores_import(*, competition: Competition, handle: io.TextIOBase) -> dict:
+    """Scores from an external judge: a CSV `entry,public_score,private_score`.
+
+    Every line is checked before anything is written; a bad file changes
+    nothing. Imported entries count as scored and keep their scores when
+    re-scored.
+    """
+    reader = csv.DictReader(handle)
+    if not {"entry", "public_score", "private_score"} <= set(reader.fieldnames or []):
+        raise Refused(_("The header must be entry,public_score,private_score."))
+    rows: dict[int, tuple[float | None, float | None]] = {}
+    errors = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            entry_id = int(row["entry"])
+            public = _optional_score(row["public_score"])
+            private = _optional_score(row["private_score"])
+        except (TypeError, ValueError):
+            errors.append(line)
+            continue
+        rows[entry_id] = (public, private)
+    known = set(
+        Entry.objects.filter(competition=competition, pk__in=rows).values_list(
+            "pk", flat=True
+        )
+    )
+    unknown = sorted(set(rows) - known)
+    if errors or unknown:
+        raise Refused(
+            _("Nothing was imported. Bad lines: %(lines)s. Unknown entries: %(ids)s.")
+            % {
+                "lines": ", ".join(map(str, errors[:20])) or "-",
+                "ids": ", ".join(map(str, unknown[:20])) or "-",
+            }
+        )
+    now = timezone.now()
+    entries = list(Entry.objects.filter(pk__in=known))
+    for entry in entries:
+        entry.public_score, entry.private_score = rows[entry.pk]
+        entry.imported = True
+        entry.status = Entry.Status.SCORED
+        entry.scored_at = now
+        entry.reason = ""
+        entry.row_errors = []
+    with transaction.atomic():
+        Entry.objects.bulk_update(
+            entries,
+            [
+                "public_score",
+                "private_score",
+                "imported",
+                "status",
+                "scored_at",
+                "reason",
+                "row_errors",
+            ],
+            batch_size=1000,
+        )
+    transaction.on_commit(lambda: leaderboard_invalidate(competition.pk))
+    return {"imported": len(entries)}
+
+
+def _optional_score(text: str | None) -> float | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return value
+
+
+def competition_publish_private(*, competition: Competition) -> None:
+    if not competition.is_closed:
+        raise Refused(
+            _("The private leaderboard can be published only after the close.")
+        )
+    Competition.objects.filter(pk=competition.pk, private_published_at=None).update(
+        private_published_at=timezone.now()
+    )
+    leaderboard_invalidate(competition.pk)
