@@ -121,7 +121,7 @@ def homework_draft(request: HttpRequest, course: Course, number: int) -> HttpRes
         return redirect(homework.get_absolute_url())
     return render(
         request,
-        f"{TAKE_TEMPLATE}#draft-status",
+        f"{TAKE_TEMPLATE}#draft_status",
         {"draft_errors": errors, "draft_saved_at": timezone.now(), "saved": not errors},
         status=status,
     )

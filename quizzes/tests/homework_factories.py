@@ -64,3 +64,13 @@ def post_data(answers: dict[int, int], token: str = TOKEN):
 @pytest.fixture
 def homework(course):
     return make_homework(course.lectures.get(number=1))
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """The tests read English text (the Japanese catalog is complete)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield

@@ -5,7 +5,10 @@ from django.core.exceptions import ValidationError
 
 from quizzes.homework_services import homework_publish, homework_shape_errors
 from quizzes.models import Homework, HomeworkDefaults
-from quizzes.tests.homework_factories import make_homework
+from quizzes.tests.homework_factories import (
+    english,  # noqa: F401 - fixture
+    make_homework,
+)
 
 pytestmark = pytest.mark.django_db
 
