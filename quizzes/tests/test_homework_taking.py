@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from homework_factories
 import re
 import uuid
 from datetime import timedelta
@@ -252,9 +253,10 @@ def _learner_visible_responses(client, hw, answers):
     partial = post_data(answers, token=str(uuid.uuid4()))
     partial.pop(f"q-{first.id}")
     htmx = {"HX-Request": "true"}
+    clicked = {f"q-{first.id}": first.choices.first().id}
     return [
         client.get(take_url(hw)),
-        client.post(draft_url(hw), {f"q-{first.id}": first.choices.first().id}, headers=htmx),
+        client.post(draft_url(hw), clicked, headers=htmx),
         client.post(draft_url(hw), {f"q-{first.id}": "x"}, headers=htmx),
         client.post(draft_url(hw), {f"q-{first.id}": "x"}),
         client.post(take_url(hw), foreign),
