@@ -179,6 +179,12 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# Grades each homework once its answers are revealed, and sweeps up anything
+# left ungraded (lost task, regrade after a key change).
+CELERY_BEAT_SCHEDULE["homework-grade-due"] = {
+    "task": "quizzes.homework_tasks.homework_grade_due",
+    "schedule": 60.0,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -39,12 +39,14 @@ def homework_grade_due() -> int:
         | Q(graded_key_version__isnull=True)
         | ~Q(graded_key_version=OuterRef("key_version"))
     )
-    running = Job.objects.filter(
-        kind="homework_grade",
-        state__in=[Job.State.QUEUED, Job.State.RUNNING],
-        params__homework_id=OuterRef("pk"),
-        created_at__gte=now - timedelta(minutes=15),
-    )
+    running = {
+        params.get("homework_id")
+        for params in Job.objects.filter(
+            kind="homework_grade",
+            state__in=[Job.State.QUEUED, Job.State.RUNNING],
+            created_at__gte=now - timedelta(minutes=15),
+        ).values_list("params", flat=True)
+    }
     due = (
         Homework.objects.filter(published=True, reveal_at__lte=now)
         .filter(
@@ -52,7 +54,7 @@ def homework_grade_due() -> int:
             | ~Q(graded_key_version=F("key_version"))
             | Q(Exists(stale))
         )
-        .exclude(Exists(running))
+        .exclude(pk__in=running)
         .select_related("lecture__course")
     )
     count = 0
