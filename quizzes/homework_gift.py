@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 # Escaped specials become private-use characters while parsing, so splitting
 # on the real specials never sees them; they turn back into text at the end.
 ESCAPES = {"~": "\ue001", "=": "\ue002", "#": "\ue003", "{": "\ue004",
-           "}": "\ue005", ":": "\ue006", "\\": "\ue007", "n": "\n"}  # fmt: skip
-RESTORE = {v: k for k, v in ESCAPES.items() if k != "n"}
+           "}": "\ue005", ":": "\ue006", "\\": "\ue007", "n": "\ue008"}  # fmt: skip
+RESTORE = {v: k for k, v in ESCAPES.items()} | {"\ue008": "\n"}
 MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|])")
 
 
