@@ -15,7 +15,7 @@ def read(name: str) -> str:
     return (FIXTURES / name).read_text(encoding="utf-8")
 
 
-def test_gift_multiple_choice_questions_are_read_with_titles_feedback_and_explanations():
+def test_gift_questions_are_read_with_titles_feedback_and_explanations():
     parsed = parse_gift(read("week1.gift"))
     assert parsed.category == "$course$/LLM/Week 1"
     assert [q.errors for q in parsed.questions] == [[]] * 5
@@ -33,7 +33,8 @@ def test_gift_escapes_become_literal_characters():
     assert question.text == (
         "Which expression is true: 1 = 1, a ~ b, # and {braces} and a : colon?"
     )
-    assert [c.text for c in question.choices] == ["a = b", "1 = 1", "x ~ y", "none : of these"]  # fmt: skip
+    texts = [c.text for c in question.choices]
+    assert texts == ["a = b", "1 = 1", "x ~ y", "none : of these"]
     assert question.choices[1].is_correct
     assert question.choices[1].feedback == "equal { indeed }"
     assert question.explanation == "The # sign is literal here."
@@ -98,15 +99,13 @@ def test_a_homework_exported_to_gift_reads_back_the_same(course):
     questions = homework.questions.prefetch_related("choices")
     parsed = parse_gift(export_gift(questions))
     assert parsed.ok
-    original = [
-        (q.title, q.text, q.explanation, [(c.text, c.is_correct, c.feedback) for c in q.choices.all()])
-        for q in questions
-    ]  # fmt: skip
-    roundtrip = [
-        (q.title, q.text, q.explanation, [(c.text, c.is_correct, c.feedback) for c in q.choices])
-        for q in parsed.questions
-    ]  # fmt: skip
-    assert roundtrip == original
+
+    def flat(question, choices):
+        answers = [(c.text, c.is_correct, c.feedback) for c in choices]
+        return (question.title, question.text, question.explanation, answers)
+
+    original = [flat(q, q.choices.all()) for q in questions]
+    assert [flat(q, q.choices) for q in parsed.questions] == original
 
 
 @pytest.mark.django_db
@@ -126,7 +125,8 @@ def test_the_import_page_previews_first_and_saves_all_questions_on_confirm(
     assert response.status_code == 302
     homework = Homework.objects.get(lecture__number=2)
     assert homework.questions.count() == 5
-    assert homework.questions.get(title="Q3 日本語").choices.filter(is_correct=True).count() == 1  # fmt: skip
+    japanese = homework.questions.get(title="Q3 日本語")
+    assert japanese.choices.filter(is_correct=True).count() == 1
 
 
 @pytest.mark.django_db
