@@ -180,7 +180,8 @@ class Homework(models.Model):
         return self.questions.count()
 
     def late_cap_points(self, max_score: int) -> int:
-        return math.floor(Decimal(max_score) * self.late_cap + Decimal("0.0001"))
+        cap = Decimal(str(self.late_cap))
+        return math.floor(Decimal(max_score) * cap + Decimal("0.0001"))
 
 
 class Question(models.Model):
