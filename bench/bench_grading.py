@@ -251,9 +251,7 @@ def main() -> None:
             floor.append(timed(lambda: floor_grading(homeworks)))
             reset(homeworks)
             koza.append(timed(lambda: koza_grading(homeworks)))
-            log(
-                f"repetition {repetition + 1}: koza {koza[-1]:.3f}s floor {floor[-1]:.3f}s"
-            )
+            log(f"run {repetition + 1}: koza {koza[-1]:.3f}s, floor {floor[-1]:.3f}s")
         reset(homeworks)
         start = time.perf_counter()
         naive_count = naive_grading(homeworks)
