@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,17 +101,17 @@ def homework_parse_answers(
 
     A choice that is not one of its question's choices refuses the whole
     form: nothing of it is saved."""
-    valid = {}
-    for question_id, choice_id in Choice.objects.filter(
-        question__homework=homework
-    ).values_list("question_id", "id"):
+    valid: dict[int, set[int]] = {}  # in question order: one query
+    for question_id, choice_id in (
+        Choice.objects.filter(question__homework=homework)
+        .order_by("question__position", "question_id")
+        .values_list("question_id", "id")
+    ):
         valid.setdefault(question_id, set()).add(choice_id)
     answers: dict[int, int] = {}
     errors: list[str] = []
     missing = []
-    for number, question_id in enumerate(
-        homework.questions.values_list("id", flat=True), start=1
-    ):
+    for number, question_id in enumerate(valid, start=1):
         raw = data.get(f"q-{question_id}", "")
         if raw == "":
             missing.append(str(number))
@@ -174,12 +174,19 @@ def homework_submit(
     if state not in {Homework.State.OPEN, Homework.State.LATE}:
         raise HomeworkClosed
     with transaction.atomic():
-        submission, created = Submission.objects.get_or_create(
-            homework=homework,
-            user=user,
-            defaults={"submitted_at": now, "token": token, "revision": 0},
+        mine = Submission.objects.select_for_update().filter(
+            homework=homework, user=user
         )
-        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        submission, created = mine.first(), False
+        if submission is None:
+            try:
+                with transaction.atomic():
+                    submission = Submission.objects.create(
+                        homework=homework, user=user, submitted_at=now, revision=0
+                    )
+                created = True
+            except IntegrityError:  # another request created it first: wait
+                submission = mine.get()
         if not created and submission.token == token:
             return submission, False
         SubmissionAnswer.objects.filter(submission=submission).delete()

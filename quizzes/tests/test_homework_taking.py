@@ -348,3 +348,43 @@ def test_the_page_works_without_javascript(client, learner, homework):
     assert f'action="{take_url(homework)}"' in page
     assert 'method="post"' in page
     assert timezone.now()  # the clock is real here
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_of_one_learner_never_mix_answers(learner, course):
+    import threading
+
+    from django.db import connection
+
+    from quizzes.homework_services import homework_submit
+
+    hw = make_homework(course.lectures.get(number=1))
+    forms = [
+        (answers_for(hw, correct=5), uuid.uuid4()),
+        (answers_for(hw, correct=0), uuid.uuid4()),
+        (answers_for(hw, correct=0), uuid.uuid4()),
+    ]
+    forms.append(forms[0])  # a retried request of the first form
+    barrier = threading.Barrier(len(forms))
+    errors = []
+
+    def submit(answers, token):
+        try:
+            barrier.wait()
+            homework_submit(homework=hw, user=learner, answers=answers, token=token)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=form) for form in forms]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    submission = Submission.objects.get(user=learner)
+    chosen = set(submission.answers.values_list("choice_id", flat=True))
+    assert chosen in ({*forms[0][0].values()}, {*forms[1][0].values()})
+    assert submission.revision in {3, 4} and SubmissionAnswer.objects.count() == 5
