@@ -183,3 +183,31 @@ def homework_counts(*, homework: Homework) -> dict:
         late=Count("id", filter=Q(is_late=True)),
         graded=Count("id", filter=Q(score__isnull=False)),
     )
+
+
+def homework_deadlines(*, course, user, start: datetime, end: datetime) -> list[dict]:
+    """Published homework due in [start, end) with whether this user has
+    submitted: for "this week" and calendars (one query)."""
+    homeworks = (
+        Homework.objects.filter(
+            lecture__course=course,
+            published=True,
+            lecture__published=True,
+            due_at__gte=start,
+            due_at__lt=end,
+        )
+        .select_related("lecture")
+        .annotate(submitted=Count("submissions", filter=Q(submissions__user=user)))
+        .order_by("due_at")
+    )
+    return [
+        {
+            "homework": h,
+            "lecture": h.lecture,
+            "due_at": h.due_at,
+            "closes_at": h.closes_at,
+            "submitted": bool(h.submitted),
+            "url": h.get_absolute_url(),
+        }
+        for h in homeworks
+    ]
