@@ -185,6 +185,8 @@ CELERY_BEAT_SCHEDULE["homework-grade-due"] = {
     "task": "quizzes.homework_tasks.homework_grade_due",
     "schedule": 60.0,
 }
+# Submissions graded per SQL statement (and per progress step).
+HOMEWORK_GRADE_CHUNK = envint("HOMEWORK_GRADE_CHUNK", 5000)
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -4,6 +4,7 @@ import hashlib
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
@@ -19,8 +20,6 @@ from quizzes.models import (
     Submission,
     SubmissionAnswer,
 )
-
-GRADE_CHUNK = 5000
 
 
 class HomeworkClosed(Exception):
@@ -235,7 +234,7 @@ WHERE s.id = g.id AND (s.score IS NULL OR s.score <> g.new_score)
 def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
     """Grade every submission of a homework, set-based.
 
-    Submissions are taken in id chunks of GRADE_CHUNK; each chunk is one
+    Submissions are taken in id chunks (HOMEWORK_GRADE_CHUNK); each chunk is one
     UPDATE ... FROM over an aggregate (count of chosen correct choices, capped
     for late ones) that touches only rows whose score changes, then one
     UPDATE stamping the key version. Running it twice changes nothing. The
@@ -258,8 +257,9 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
         job.start(total=len(ids))
     now = timezone.now()
     graded = changed = 0
-    for start in range(0, len(ids), GRADE_CHUNK):
-        low, high = ids[start], ids[min(start + GRADE_CHUNK, len(ids)) - 1]
+    size = getattr(settings, "HOMEWORK_GRADE_CHUNK", 5000)
+    for start in range(0, len(ids), size):
+        low, high = ids[start], ids[min(start + size, len(ids)) - 1]
         with transaction.atomic():
             chunk = Submission.objects.filter(
                 homework=homework, id__gte=low, id__lte=high
@@ -276,7 +276,7 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
         graded += ungraded
         changed += updated - ungraded
         if job is not None:
-            job.advance(min(start + GRADE_CHUNK, len(ids)) - start)
+            job.advance(min(start + size, len(ids)) - start)
     # Only now is the homework graded: a half-run never looks finished.
     Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
         graded_key_version=key_version, graded_at=now

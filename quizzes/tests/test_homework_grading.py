@@ -8,7 +8,6 @@ from django.utils import timezone
 from accounts.models import User
 from conftest import wait_for
 from lms.models import Job
-from quizzes import homework_services
 from quizzes.homework_services import (
     homework_grade_all,
     homework_start_grading,
@@ -73,9 +72,9 @@ def homework(course):
 
 @pytest.mark.django_db
 def test_set_based_grading_equals_a_per_submission_computation_on_random_data(
-    homework, monkeypatch
+    homework, settings
 ):
-    monkeypatch.setattr(homework_services, "GRADE_CHUNK", 37)  # several chunks
+    settings.HOMEWORK_GRADE_CHUNK = 37  # several chunks
     _random_submissions(homework, learners=150)
     result = homework_grade_all(homework_id=homework.pk)
     assert _scores(homework) == _expected_scores(homework)
@@ -120,9 +119,9 @@ def test_a_regrade_after_a_key_change_records_the_version_and_counts_changes(
 
 @pytest.mark.django_db
 def test_a_run_that_dies_halfway_leaves_the_homework_ungraded_and_a_rerun_finishes(
-    homework, monkeypatch
+    homework, monkeypatch, settings
 ):
-    monkeypatch.setattr(homework_services, "GRADE_CHUNK", 10)
+    settings.HOMEWORK_GRADE_CHUNK = 10
     _random_submissions(homework, learners=30)
     job = Job.objects.create(kind="homework_grade")
     calls = {"n": 0}
@@ -201,3 +200,30 @@ def test_a_real_worker_grades_a_homework_and_reports_progress(course, celery_wor
     wait_for(lambda: Job.objects.get(pk=job.pk).state == Job.State.DONE, timeout=60)
     assert _scores(homework) == _expected_scores(homework)
     assert Job.objects.get(pk=job.pk).result["graded"] == 50
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_grading_leaves_it_ungraded_and_the_sweep_finishes_it(
+    course, celery_worker
+):
+    past = timezone.now() - timedelta(days=10)
+    homework = make_homework(
+        course.lectures.get(number=1), opens_at=past, due_at=past + timedelta(days=1)
+    )
+    _random_submissions(homework, learners=1500)
+    celery_worker.stop_all()
+    worker = celery_worker.start(extra_env={"HOMEWORK_GRADE_CHUNK": "3"})
+    job = homework_start_grading(homework=Homework.objects.get(pk=homework.pk))
+    wait_for(lambda: Job.objects.get(pk=job.pk).done > 0, timeout=60, interval=0.02)
+    celery_worker.kill(worker)
+    job.refresh_from_db()
+    assert 0 < job.done < job.total, "the worker finished before it was killed"
+    homework.refresh_from_db()
+    assert not homework.is_graded  # half-graded is never presented as done
+    # The lost task's job goes stale; the sweep (beat) starts a new one.
+    Job.objects.filter(pk=job.pk).update(created_at=past)
+    celery_worker.start()
+    assert homework_grade_due() == 1
+    wait_for(lambda: Homework.objects.get(pk=homework.pk).is_graded, timeout=90)
+    assert _scores(homework) == _expected_scores(homework)
