@@ -211,3 +211,13 @@ def homework_deadlines(*, course, user, start: datetime, end: datetime) -> list[
         }
         for h in homeworks
     ]
+
+
+def homework_chosen_positions(*, homework: Homework) -> dict[int, dict[int, int]]:
+    """{submission id: {question id: position of the chosen choice}} (staff)."""
+    chosen: dict[int, dict[int, int]] = defaultdict(dict)
+    for submission_id, question_id, position in SubmissionAnswer.objects.filter(
+        submission__homework=homework
+    ).values_list("submission_id", "question_id", "choice__position"):
+        chosen[submission_id][question_id] = position
+    return chosen

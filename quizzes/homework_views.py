@@ -221,13 +221,17 @@ def homework_scores_csv(request: HttpRequest, course: Course, number: int):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # Excel opens UTF-8 (Japanese names) correctly
     writer = csv.writer(response)
+    question_ids = list(homework.questions.values_list("id", flat=True))
     writer.writerow(
         ["email", "name", "submitted_at", "late", "score", "max_score", "passed"]
+        + [f"q{n}_choice" for n in range(1, len(question_ids) + 1)]
     )
-    max_score = homework.questions.count()
+    max_score = len(question_ids)
+    chosen = selectors.homework_chosen_positions(homework=homework)
     tz = course.tzinfo
     for user, submission in selectors.homework_score_rows(homework=homework):
         score = submission.score if submission else None
+        answers = chosen.get(submission.pk, {}) if submission else {}
         writer.writerow(
             [
                 csv_safe(user.email),
@@ -239,6 +243,7 @@ def homework_scores_csv(request: HttpRequest, course: Course, number: int):
                 "" if score is None else score,
                 max_score,
                 "" if score is None else int(score >= homework.pass_mark),
+                *(answers.get(question_id, "") for question_id in question_ids),
             ]
         )
     return response

@@ -108,7 +108,10 @@ def test_the_scores_csv_has_one_row_per_learner_and_defuses_formulas(
     assert rows[0][:5] == ["email", "name", "submitted_at", "late", "score"]
     assert len(rows) == 1 + 2
     by_name = {row[1]: row for row in rows[1:]}
-    assert by_name['\'=HYPERLINK("http://x","y")'][4] == "4"
+    evil_row = by_name["'" + evil.name]
+    assert evil_row[4] == "4"
+    # staff see each learner's answers: the position of the chosen choice
+    assert rows[0][-1] == "q5_choice" and evil_row[-5:] == ["1", "2", "3", "4", "2"]
     assert by_name["'@SUM(A1)"][4] == ""
 
 
