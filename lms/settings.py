@@ -194,6 +194,14 @@ COMPETITION_MAX_ATTEMPTS = envint("COMPETITION_MAX_ATTEMPTS", 3)
 # Test hook: seconds a worker sleeps before scoring, so a test can kill it
 # mid-scoring. Always 0 in production.
 COMPETITION_SCORING_DELAY = float(os.environ.get("COMPETITION_SCORING_DELAY", "0"))
+# Grades each homework once its answers are revealed, and sweeps up anything
+# left ungraded (lost task, regrade after a key change).
+CELERY_BEAT_SCHEDULE["homework-grade-due"] = {
+    "task": "quizzes.homework_tasks.homework_grade_due",
+    "schedule": 60.0,
+}
+# Submissions graded per SQL statement (and per progress step).
+HOMEWORK_GRADE_CHUNK = envint("HOMEWORK_GRADE_CHUNK", 5000)
 
 AUTH_PASSWORD_VALIDATORS = [
     {

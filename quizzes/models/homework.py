@@ -1,1 +1,310 @@
-"""Homework: 5 questions x 4 choices (the homework issue)."""
+"""Homework: a weekly quiz of (by default) 5 questions x 4 choices.
+
+Timing rule (the server's clock decides): a homework accepts answers from
+`opens_at` up to and including `due_at` (a submission stamped exactly at
+`due_at` is on time), then, if `late_days` > 0, up to and including
+`due_at + late_days` as a late submission whose score is capped at
+`late_cap` of full marks. After that it is closed.
+"""
+
+import math
+import random
+import uuid
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "Choice",
+    "DraftAnswer",
+    "Homework",
+    "HomeworkDefaults",
+    "Question",
+    "Submission",
+    "SubmissionAnswer",
+]
+
+DEFAULT_QUESTIONS = 5
+DEFAULT_CHOICES = 4
+
+
+class HomeworkDefaults(models.Model):
+    """A course's homework shape and late policy, used where a homework
+    leaves its own fields blank (a sister course may differ from the model
+    course: e.g. late answers for 7 days at most 2 of 3 points)."""
+
+    course = models.OneToOneField(
+        "courses.Course", on_delete=models.CASCADE, related_name="homework_defaults"
+    )
+    question_count = models.PositiveSmallIntegerField(
+        _("questions per homework"), default=DEFAULT_QUESTIONS
+    )
+    choice_count = models.PositiveSmallIntegerField(
+        _("choices per question"), default=DEFAULT_CHOICES
+    )
+
+    class Meta:
+        verbose_name = _("homework defaults")
+        verbose_name_plural = _("homework defaults")
+
+    def __str__(self) -> str:
+        return str(self.course)
+
+
+class Homework(models.Model):
+    class State(models.TextChoices):
+        NOT_OPEN = "not_open", _("Not open yet")
+        OPEN = "open", _("Open")
+        LATE = "late", _("Late submissions")
+        CLOSED = "closed", _("Closed")
+
+    lecture = models.OneToOneField(
+        "courses.Lecture", on_delete=models.CASCADE, related_name="homework"
+    )
+    opens_at = models.DateTimeField(_("opens at"))
+    due_at = models.DateTimeField(
+        _("due at"), help_text=_("A submission at exactly this time is on time.")
+    )
+    late_days = models.PositiveSmallIntegerField(
+        _("late window (days)"),
+        default=0,
+        help_text=_("Late answers are accepted for this many days after the due time."),
+    )
+    late_cap = models.DecimalField(
+        _("late score cap"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("1.000"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_(
+            "Fraction of full marks a late submission can get at most, rounded "
+            "down to whole points (0.667: at most 2 of 3 points)."
+        ),
+    )
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (points)"), default=3)
+    shuffle = models.BooleanField(_("shuffle choices per learner"), default=True)
+    reveal_at = models.DateTimeField(
+        _("answers revealed at"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: when the homework closes (after any late window)."),
+    )
+    question_count = models.PositiveSmallIntegerField(
+        _("questions"), null=True, blank=True, help_text=_("Blank: course default.")
+    )
+    choice_count = models.PositiveSmallIntegerField(
+        _("choices per question"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: course default."),
+    )
+    published = models.BooleanField(_("published"), default=False)
+    key_version = models.PositiveIntegerField(_("answer key version"), default=1)
+    key_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    graded_key_version = models.PositiveIntegerField(
+        _("graded with key version"), null=True, blank=True, editable=False
+    )
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["lecture__course", "lecture__number"]
+        indexes = [models.Index(fields=["published", "reveal_at"])]
+        verbose_name = _("homework")
+        verbose_name_plural = _("homework")
+
+    def __str__(self) -> str:
+        return str(self.lecture)
+
+    def save(self, *args, **kwargs):
+        if self.reveal_at is None and self.due_at is not None:
+            self.reveal_at = self.closes_at
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "homework_take", args=[self.lecture.course.slug, self.lecture.number]
+        )
+
+    def clean(self) -> None:
+        if self.opens_at and self.due_at and self.due_at <= self.opens_at:
+            raise ValidationError({"due_at": _("The due time must be after opening.")})
+        if self.reveal_at and self.due_at and self.reveal_at < self.closes_at:
+            # Revealing earlier would let late submitters copy the key.
+            raise ValidationError(
+                {
+                    "reveal_at": _(
+                        "Answers cannot be revealed before the homework closes."
+                    )
+                }
+            )
+
+    @property
+    def closes_at(self):
+        return self.due_at + timedelta(days=self.late_days)
+
+    def state_at(self, now) -> str:
+        if now < self.opens_at:
+            return self.State.NOT_OPEN
+        if now <= self.due_at:
+            return self.State.OPEN
+        if now <= self.closes_at:
+            return self.State.LATE
+        return self.State.CLOSED
+
+    def is_revealed(self, now=None) -> bool:
+        return (now or timezone.now()) >= (self.reveal_at or self.closes_at)
+
+    @property
+    def is_graded(self) -> bool:
+        """Every submission carries a score from the current answer key."""
+        return self.graded_key_version == self.key_version
+
+    def shape(self) -> tuple[int, int]:
+        defaults = getattr(self.lecture.course, "homework_defaults", None)
+        questions = self.question_count or (
+            defaults.question_count if defaults else DEFAULT_QUESTIONS
+        )
+        choices = self.choice_count or (
+            defaults.choice_count if defaults else DEFAULT_CHOICES
+        )
+        return questions, choices
+
+    def max_score(self) -> int:
+        return self.questions.count()
+
+    def late_cap_points(self, max_score: int) -> int:
+        cap = Decimal(str(self.late_cap))
+        return math.floor(Decimal(max_score) * cap + Decimal("0.0001"))
+
+
+class Question(models.Model):
+    homework = models.ForeignKey(
+        Homework, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("question"), help_text=_("Markdown."))
+    explanation = models.TextField(
+        _("explanation"), blank=True, help_text=_("Markdown. Shown after reveal.")
+    )
+
+    class Meta:
+        ordering = ["homework", "position", "id"]
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
+
+    def __str__(self) -> str:
+        return self.title or self.text[:60]
+
+    def shuffled_choices(self, user_id: int) -> list["Choice"]:
+        """The same order for one learner on every visit and device."""
+        choices = list(self.choices.all())
+        if self.homework.shuffle:
+            random.Random(f"{user_id}:{self.homework_id}:{self.pk}").shuffle(choices)
+        return choices
+
+
+class Choice(models.Model):
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    text = models.TextField(_("choice"), help_text=_("Markdown."))
+    is_correct = models.BooleanField(_("correct"), default=False)
+    feedback = models.TextField(
+        _("feedback"), blank=True, help_text=_("Markdown. Shown after reveal.")
+    )
+
+    class Meta:
+        ordering = ["question", "position", "id"]
+        verbose_name = _("choice")
+        verbose_name_plural = _("choices")
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Submission(models.Model):
+    """A learner's current answers to a homework: one row per learner, replaced
+    on each resubmission (the last one counts)."""
+
+    homework = models.ForeignKey(
+        Homework, on_delete=models.CASCADE, related_name="submissions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="homework_submissions",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    is_late = models.BooleanField(_("late"), default=False)
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    token = models.UUIDField(
+        _("idempotency token"),
+        default=uuid.uuid4,
+        help_text=_("The form that produced the current answers."),
+    )
+    score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
+    graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
+    graded_key_version = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["homework", "user"], name="one_submission_per_learner"
+            )
+        ]
+        verbose_name = _("submission")
+        verbose_name_plural = _("submissions")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.homework}"
+
+
+class SubmissionAnswer(models.Model):
+    """One chosen answer: a row each, so grading is one join and a count."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="answers"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "question"], name="one_answer_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id}: {self.question_id} → {self.choice_id}"
+
+
+class DraftAnswer(models.Model):
+    """An answer saved as it was clicked, before the learner submits."""
+
+    homework = models.ForeignKey(Homework, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
+    choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["homework", "user", "question"], name="one_draft_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.question_id} → {self.choice_id}"

@@ -1,0 +1,223 @@
+"""Homework reads: the learner's page and the staff's figures."""
+
+import math
+from collections import Counter, defaultdict
+from datetime import datetime
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncHour
+
+from courses.models import Enrollment
+from quizzes.models import DraftAnswer, Homework, Submission, SubmissionAnswer
+
+
+def homework_learner_view(
+    *, homework: Homework, user, now: datetime, posted: dict | None = None
+) -> dict:
+    """What the learner's page shows, built so that nothing about the key or
+    the score is in it before reveal (the template cannot leak what it is
+    not given)."""
+    submission = Submission.objects.filter(homework=homework, user=user).first()
+    selected: dict[int, int] = {}
+    if submission is not None:
+        selected.update(
+            SubmissionAnswer.objects.filter(submission=submission).values_list(
+                "question_id", "choice_id"
+            )
+        )
+    drafts = dict(
+        DraftAnswer.objects.filter(homework=homework, user=user).values_list(
+            "question_id", "choice_id"
+        )
+    )
+    selected.update(drafts)
+    if posted:
+        selected.update(posted)
+    revealed = homework.is_revealed(now)
+    questions = []
+    for number, question in enumerate(
+        homework.questions.prefetch_related("choices"), start=1
+    ):
+        question.homework = homework
+        choices = []
+        for choice in question.shuffled_choices(user.pk):
+            item = {
+                "id": choice.id,
+                "text": choice.text,
+                "checked": selected.get(question.id) == choice.id,
+            }
+            if revealed:
+                item["is_correct"] = choice.is_correct
+                item["feedback"] = choice.feedback
+            choices.append(item)
+        entry = {"id": question.id, "number": number, "text": question.text}
+        entry["choices"] = choices
+        if revealed:
+            entry["explanation"] = question.explanation
+            entry["answered_correctly"] = any(
+                c["checked"] and c["is_correct"] for c in choices
+            )
+        questions.append(entry)
+    state = homework.state_at(now)
+    view = {
+        "questions": questions,
+        "state": state,
+        "accepting": state in {Homework.State.OPEN, Homework.State.LATE},
+        "revealed": revealed,
+        "submission": submission,
+        "has_draft": bool(drafts),
+        "max_score": len(questions),
+        "late_cap_points": homework.late_cap_points(len(questions)),
+    }
+    if revealed and submission is not None and homework.is_graded:
+        view["score"] = submission.score
+        view["passed"] = (submission.score or 0) >= homework.pass_mark
+    return view
+
+
+def homework_submissions_over_time(*, homework: Homework, tz) -> list[dict]:
+    rows = (
+        Submission.objects.filter(homework=homework)
+        .annotate(hour=TruncHour("submitted_at", tzinfo=tz))
+        .values("hour")
+        .annotate(count=Count("id"))
+        .order_by("hour")
+    )
+    return list(rows)
+
+
+def homework_score_distribution(*, homework: Homework) -> list[dict]:
+    max_score = homework.questions.count()
+    counts = dict(
+        Submission.objects.filter(homework=homework, score__isnull=False)
+        .values_list("score")
+        .annotate(n=Count("id"))
+        .values_list("score", "n")
+    )
+    return [{"score": s, "count": counts.get(s, 0)} for s in range(max_score + 1)]
+
+
+def point_biserial(item: list[int], totals: list[float]) -> float | None:
+    """r_pb = (M1 - M0) / s * sqrt(p q), s the population SD of the totals.
+    None when it is undefined (everyone right or wrong, or no spread)."""
+    n = len(totals)
+    if n == 0:
+        return None
+    right = [t for i, t in zip(item, totals, strict=True) if i]
+    wrong = [t for i, t in zip(item, totals, strict=True) if not i]
+    if not right or not wrong:
+        return None
+    mean = sum(totals) / n
+    sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / n)
+    if sd == 0:
+        return None
+    p = len(right) / n
+    return (
+        (sum(right) / len(right) - sum(wrong) / len(wrong))
+        / sd
+        * math.sqrt(p * (1 - p))
+    )
+
+
+def homework_item_analysis(*, homework: Homework) -> list[dict]:
+    """Per question: share correct, how often each choice was picked, and the
+    point-biserial correlation of the item with the raw total (number
+    correct, no late cap)."""
+    questions = list(homework.questions.prefetch_related("choices"))
+    rows = SubmissionAnswer.objects.filter(submission__homework=homework).values_list(
+        "submission_id", "question_id", "choice_id", "choice__is_correct"
+    )
+    by_submission: dict[int, dict[int, bool]] = defaultdict(dict)
+    picks: Counter = Counter()
+    for submission_id, question_id, choice_id, is_correct in rows:
+        by_submission[submission_id][question_id] = is_correct
+        picks[choice_id] += 1
+    submission_ids = list(
+        Submission.objects.filter(homework=homework).values_list("id", flat=True)
+    )
+    totals = [sum(by_submission[s].values()) for s in submission_ids]
+    n = len(submission_ids)
+    analysis = []
+    for number, question in enumerate(questions, start=1):
+        item = [1 if by_submission[s].get(question.id) else 0 for s in submission_ids]
+        analysis.append(
+            {
+                "number": number,
+                "question": question,
+                "share_correct": (sum(item) / n) if n else None,
+                "discrimination": point_biserial(item, totals),
+                "choices": [
+                    {
+                        "choice": choice,
+                        "count": picks[choice.id],
+                        "share": (picks[choice.id] / n) if n else 0,
+                    }
+                    for choice in question.choices.all()
+                ],
+            }
+        )
+    return analysis
+
+
+def homework_score_rows(*, homework: Homework):
+    """One row per approved learner (with or without a submission)."""
+    course = homework.lecture.course
+    submissions = {
+        s.user_id: s
+        for s in Submission.objects.filter(homework=homework).only(
+            "user_id", "submitted_at", "is_late", "score"
+        )
+    }
+    enrollments = (
+        Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
+        .select_related("user")
+        .order_by("user__email")
+    )
+    for enrollment in enrollments:
+        yield enrollment.user, submissions.get(enrollment.user_id)
+
+
+def homework_counts(*, homework: Homework) -> dict:
+    return Submission.objects.filter(homework=homework).aggregate(
+        submitted=Count("id"),
+        late=Count("id", filter=Q(is_late=True)),
+        graded=Count("id", filter=Q(score__isnull=False)),
+    )
+
+
+def homework_deadlines(*, course, user, start: datetime, end: datetime) -> list[dict]:
+    """Published homework due in [start, end) with whether this user has
+    submitted: for "this week" and calendars (one query)."""
+    homeworks = (
+        Homework.objects.filter(
+            lecture__course=course,
+            published=True,
+            lecture__published=True,
+            due_at__gte=start,
+            due_at__lt=end,
+        )
+        .select_related("lecture")
+        .annotate(submitted=Count("submissions", filter=Q(submissions__user=user)))
+        .order_by("due_at")
+    )
+    return [
+        {
+            "homework": h,
+            "lecture": h.lecture,
+            "due_at": h.due_at,
+            "closes_at": h.closes_at,
+            "submitted": bool(h.submitted),
+            "url": h.get_absolute_url(),
+        }
+        for h in homeworks
+    ]
+
+
+def homework_chosen_positions(*, homework: Homework) -> dict[int, dict[int, int]]:
+    """{submission id: {question id: position of the chosen choice}} (staff)."""
+    chosen: dict[int, dict[int, int]] = defaultdict(dict)
+    for submission_id, question_id, position in SubmissionAnswer.objects.filter(
+        submission__homework=homework
+    ).values_list("submission_id", "question_id", "choice__position"):
+        chosen[submission_id][question_id] = position
+    return chosen

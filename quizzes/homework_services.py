@@ -1,0 +1,307 @@
+"""Homework writes: publishing, drafts, submissions and set-based grading."""
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lms.models import Job
+from quizzes.models import (
+    Choice,
+    DraftAnswer,
+    Homework,
+    Question,
+    Submission,
+    SubmissionAnswer,
+)
+
+
+class HomeworkClosed(Exception):
+    """The homework does not accept answers now (not open yet, or closed)."""
+
+
+def homework_shape_errors(*, homework: Homework) -> list[str]:
+    """Why this homework cannot be published; each message names the question."""
+    expected_questions, expected_choices = homework.shape()
+    questions = list(homework.questions.prefetch_related("choices"))
+    errors = []
+    if len(questions) != expected_questions:
+        errors.append(
+            _("The homework has %(count)d questions; it needs %(expected)d.")
+            % {"count": len(questions), "expected": expected_questions}
+        )
+    for number, question in enumerate(questions, start=1):
+        choices = list(question.choices.all())
+        correct = sum(1 for choice in choices if choice.is_correct)
+        label = _("Question %(number)d (%(title)s)") % {
+            "number": number,
+            "title": str(question)[:40],
+        }
+        if len(choices) != expected_choices:
+            errors.append(
+                _("%(question)s has %(count)d choices; it needs %(expected)d.")
+                % {
+                    "question": label,
+                    "count": len(choices),
+                    "expected": expected_choices,
+                }
+            )
+        if correct != 1:
+            errors.append(
+                _("%(question)s has %(count)d correct choices; it needs exactly one.")
+                % {"question": label, "count": correct}
+            )
+    return errors
+
+
+def homework_publish(*, homework: Homework) -> None:
+    """Publish, or refuse with messages that say which question is wrong."""
+    errors = homework_shape_errors(homework=homework)
+    if errors:
+        raise ValidationError(errors)
+    homework_sync_key_version(homework=homework)
+    Homework.objects.filter(pk=homework.pk).update(published=True)
+    homework.published = True
+
+
+def _key_fingerprint(homework_id: int) -> str:
+    rows = Choice.objects.filter(question__homework_id=homework_id).values_list(
+        "question_id", "id", "is_correct"
+    )
+    text = ";".join(f"{q}:{c}:{int(ok)}" for q, c, ok in sorted(rows))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def homework_sync_key_version(*, homework: Homework) -> bool:
+    """Bump the key version when the answer key changed (a correct choice moved,
+    a question or choice came or went), so grading knows to regrade."""
+    fingerprint = _key_fingerprint(homework.pk)
+    if fingerprint == homework.key_fingerprint:
+        return False
+    changed = bool(homework.key_fingerprint)
+    fields = {"key_fingerprint": fingerprint}
+    if changed:
+        fields["key_version"] = F("key_version") + 1
+    Homework.objects.filter(pk=homework.pk).update(**fields)
+    homework.refresh_from_db(fields=["key_fingerprint", "key_version"])
+    return changed
+
+
+def homework_parse_answers(
+    *, homework: Homework, data, require_all: bool
+) -> tuple[dict[int, int], list[str]]:
+    """{question_id: choice_id} from form fields `q-<question id>`.
+
+    A choice that is not one of its question's choices refuses the whole
+    form: nothing of it is saved."""
+    valid: dict[int, set[int]] = {}  # in question order: one query
+    for question_id, choice_id in (
+        Choice.objects.filter(question__homework=homework)
+        .order_by("question__position", "question_id")
+        .values_list("question_id", "id")
+    ):
+        valid.setdefault(question_id, set()).add(choice_id)
+    answers: dict[int, int] = {}
+    errors: list[str] = []
+    missing = []
+    for number, question_id in enumerate(valid, start=1):
+        raw = data.get(f"q-{question_id}", "")
+        if raw == "":
+            missing.append(str(number))
+            continue
+        try:
+            choice_id = int(raw)
+        except (TypeError, ValueError):
+            choice_id = None
+        if choice_id not in valid.get(question_id, set()):
+            return {}, [_("An answer does not belong to its question: nothing saved.")]
+        answers[question_id] = choice_id
+    if require_all and missing:
+        errors.append(
+            _("Answer every question before submitting (missing: %(numbers)s).")
+            % {"numbers": ", ".join(missing)}
+        )
+    return answers, errors
+
+
+def homework_save_draft(
+    *, homework: Homework, user, answers: dict[int, int], now: datetime | None = None
+) -> None:
+    """Upsert the clicked answers: one statement, safe under concurrent clicks."""
+    now = now or timezone.now()
+    if homework.state_at(now) not in {Homework.State.OPEN, Homework.State.LATE}:
+        raise HomeworkClosed
+    DraftAnswer.objects.bulk_create(
+        [
+            DraftAnswer(
+                homework=homework,
+                user=user,
+                question_id=question_id,
+                choice_id=choice_id,
+                saved_at=now,
+            )
+            for question_id, choice_id in answers.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["homework", "user", "question"],
+        update_fields=["choice", "saved_at"],
+    )
+
+
+def homework_submit(
+    *,
+    homework: Homework,
+    user,
+    answers: dict[int, int],
+    token: uuid.UUID,
+    now: datetime | None = None,
+) -> tuple[Submission, bool]:
+    """Record the learner's answers; returns (submission, created_or_changed).
+
+    The learner's submission row is locked (SELECT ... FOR UPDATE), so two
+    tabs replace the answers one after the other and never mix. The same form
+    token twice (a double click, a retried request) changes nothing.
+    `now` is taken once, by the server, before anything else."""
+    now = now or timezone.now()
+    state = homework.state_at(now)
+    if state not in {Homework.State.OPEN, Homework.State.LATE}:
+        raise HomeworkClosed
+    with transaction.atomic():
+        mine = Submission.objects.select_for_update().filter(
+            homework=homework, user=user
+        )
+        submission, created = mine.first(), False
+        if submission is None:
+            try:
+                with transaction.atomic():
+                    submission = Submission.objects.create(
+                        homework=homework, user=user, submitted_at=now, revision=0
+                    )
+                created = True
+            except IntegrityError:  # another request created it first: wait
+                submission = mine.get()
+        if not created and submission.token == token:
+            return submission, False
+        SubmissionAnswer.objects.filter(submission=submission).delete()
+        SubmissionAnswer.objects.bulk_create(
+            [
+                SubmissionAnswer(
+                    submission=submission, question_id=question_id, choice_id=choice_id
+                )
+                for question_id, choice_id in answers.items()
+            ]
+        )
+        submission.token = token
+        submission.submitted_at = now
+        submission.is_late = state == Homework.State.LATE
+        submission.revision += 1
+        submission.score = None
+        submission.graded_at = None
+        submission.graded_key_version = None
+        submission.save()
+        DraftAnswer.objects.filter(homework=homework, user=user).delete()
+        # The homework has an ungraded submission again (staff may have graded
+        # early); the sweep regrades it after reveal.
+        Homework.objects.filter(
+            pk=homework.pk, graded_key_version__isnull=False
+        ).update(graded_key_version=None)
+    return submission, True
+
+
+GRADE_SQL = """
+UPDATE quizzes_submission AS s
+SET score = g.new_score, graded_key_version = %s, graded_at = %s
+FROM (
+    SELECT s2.id AS id,
+           CASE WHEN s2.is_late AND COUNT(c.id) > %s THEN %s
+                ELSE COUNT(c.id) END AS new_score
+    FROM quizzes_submission AS s2
+    LEFT JOIN quizzes_submissionanswer AS a ON a.submission_id = s2.id
+    LEFT JOIN quizzes_choice AS c ON c.id = a.choice_id AND c.is_correct
+    WHERE s2.homework_id = %s AND s2.id >= %s AND s2.id <= %s
+    GROUP BY s2.id, s2.is_late
+) AS g
+WHERE s.id = g.id AND (s.score IS NULL OR s.score <> g.new_score)
+"""
+
+
+def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
+    """Grade every submission of a homework, set-based.
+
+    Submissions are taken in id chunks (HOMEWORK_GRADE_CHUNK); each chunk is one
+    UPDATE ... FROM over an aggregate (count of chosen correct choices, capped
+    for late ones) that touches only rows whose score changes, then one
+    UPDATE stamping the key version. Running it twice changes nothing. The
+    homework counts as graded only once the last chunk is in, so a worker
+    killed halfway leaves it ungraded and the re-run (acks_late) finishes it.
+
+    Returns {"submissions", "graded" (newly), "changed" (previously graded
+    scores that moved), "key_version"}."""
+    homework = Homework.objects.get(pk=homework_id)
+    key_version = homework.key_version
+    max_score = Question.objects.filter(homework=homework).count()
+    cap = homework.late_cap_points(max_score)
+    ids = list(
+        Submission.objects.filter(homework=homework)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    if job is not None:
+        Job.objects.filter(pk=job.pk).update(done=0)
+        job.start(total=len(ids))
+    now = timezone.now()
+    graded = changed = 0
+    size = getattr(settings, "HOMEWORK_GRADE_CHUNK", 5000)
+    for start in range(0, len(ids), size):
+        low, high = ids[start], ids[min(start + size, len(ids)) - 1]
+        with transaction.atomic():
+            chunk = Submission.objects.filter(
+                homework=homework, id__gte=low, id__lte=high
+            )
+            ungraded = chunk.filter(score__isnull=True).count()
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    GRADE_SQL, [key_version, now, cap, cap, homework.pk, low, high]
+                )
+                updated = cursor.rowcount
+            chunk.filter(
+                Q(graded_key_version__isnull=True) | ~Q(graded_key_version=key_version)
+            ).update(graded_key_version=key_version, graded_at=now)
+        graded += ungraded
+        changed += updated - ungraded
+        if job is not None:
+            job.advance(min(start + size, len(ids)) - start)
+    # Only now is the homework graded: a half-run never looks finished.
+    Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
+        graded_key_version=key_version, graded_at=now
+    )
+    result = {
+        "submissions": len(ids),
+        "graded": graded,
+        "changed": changed,
+        "key_version": key_version,
+    }
+    if job is not None:
+        job.finish(result=result)
+    return result
+
+
+def homework_start_grading(*, homework: Homework, user=None) -> Job:
+    """A Job for staff's "grade now" (or the sweep) and the task, after commit."""
+    from quizzes.homework_tasks import homework_grade
+
+    job = Job.objects.create(
+        kind="homework_grade",
+        label=_("Grading homework: %(homework)s") % {"homework": homework},
+        course=homework.lecture.course,
+        created_by=user,
+        params={"homework_id": homework.pk},
+    )
+    homework_grade.delay_on_commit(homework_id=homework.pk, job_id=str(job.pk))
+    return job

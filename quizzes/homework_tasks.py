@@ -1,0 +1,64 @@
+"""Homework grading tasks: thin, idempotent, acknowledged late."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from lms.models import Job
+from quizzes.homework_services import homework_grade_all, homework_start_grading
+from quizzes.models import Homework, Submission
+
+__all__ = ["homework_grade", "homework_grade_due"]
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def homework_grade(*, homework_id: int, job_id: str | None = None) -> dict:
+    """Grade one homework. Safe to run twice or after a killed worker: the
+    grading touches only scores that differ from the current key."""
+    job = Job.objects.filter(pk=job_id).first() if job_id else None
+    if job is not None and job.state == Job.State.DONE:
+        return job.result
+    try:
+        return homework_grade_all(homework_id=homework_id, job=job)
+    except Exception as exc:
+        if job is not None:
+            job.fail(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def homework_grade_due() -> int:
+    """Every minute (beat): grade each homework whose reveal time has come and
+    that has anything ungraded or graded with an old key. This is both the
+    "grade at reveal" trigger and the sweep for lost tasks."""
+    now = timezone.now()
+    stale = Submission.objects.filter(homework=OuterRef("pk")).filter(
+        Q(score__isnull=True)
+        | Q(graded_key_version__isnull=True)
+        | ~Q(graded_key_version=OuterRef("key_version"))
+    )
+    running = {
+        params.get("homework_id")
+        for params in Job.objects.filter(
+            kind="homework_grade",
+            state__in=[Job.State.QUEUED, Job.State.RUNNING],
+            created_at__gte=now - timedelta(minutes=15),
+        ).values_list("params", flat=True)
+    }
+    due = (
+        Homework.objects.filter(published=True, reveal_at__lte=now)
+        .filter(
+            Q(graded_key_version__isnull=True)
+            | ~Q(graded_key_version=F("key_version"))
+            | Q(Exists(stale))
+        )
+        .exclude(pk__in=running)
+        .select_related("lecture__course")
+    )
+    count = 0
+    for homework in due:
+        homework_start_grading(homework=homework)
+        count += 1
+    return count

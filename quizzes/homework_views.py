@@ -1,0 +1,302 @@
+"""Homework pages: the learner's take/review page and staff's results."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses.access import course_learner_required, course_staff_required
+from courses.models import Course, Lecture
+from lms.models import Job
+from quizzes import homework_selectors as selectors
+from quizzes.homework_services import (
+    HomeworkClosed,
+    homework_parse_answers,
+    homework_save_draft,
+    homework_start_grading,
+    homework_submit,
+)
+from quizzes.models import Homework
+
+TAKE_TEMPLATE = "quizzes/homework/take.html"
+
+
+def _get_homework_for_learner(request, course: Course, number: int) -> Homework:
+    homeworks = Homework.objects.select_related("lecture__course").filter(
+        lecture__course=course, lecture__number=number
+    )
+    if not course.is_staff(request.user):
+        homeworks = homeworks.filter(published=True, lecture__published=True)
+    return get_object_or_404(homeworks)
+
+
+def _get_homework_for_staff(course: Course, number: int) -> Homework:
+    return get_object_or_404(
+        Homework.objects.select_related("lecture__course"),
+        lecture__course=course,
+        lecture__number=number,
+    )
+
+
+def _parse_token(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+def _render_take(request, course, homework, *, now, errors=(), status=200, **extra):
+    context = {
+        "course": course,
+        "homework": homework,
+        "lecture": homework.lecture,
+        "errors": list(errors),
+        "token": uuid.uuid4(),
+        **selectors.homework_learner_view(
+            homework=homework, user=request.user, now=now
+        ),
+        **extra,
+    }
+    return render(request, TAKE_TEMPLATE, context, status=status)
+
+
+@course_learner_required
+def homework_take(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """One page: answer, resubmit until closed, then review after reveal.
+    The server's clock decides which (taken once per request)."""
+    homework = _get_homework_for_learner(request, course, number)
+    now = timezone.now()
+    if request.method != "POST":
+        return _render_take(request, course, homework, now=now)
+    answers, errors = homework_parse_answers(
+        homework=homework, data=request.POST, require_all=True
+    )
+    token = _parse_token(request.POST.get("token", ""))
+    if token is None and not errors:
+        errors = [_("The form has expired: reload the page and submit again.")]
+    if not errors:
+        try:
+            homework_submit(
+                homework=homework,
+                user=request.user,
+                answers=answers,
+                token=token,
+                now=now,
+            )
+        except HomeworkClosed:
+            errors = [_("This homework does not accept answers now: nothing saved.")]
+        else:
+            messages.success(request, _("Your answers are submitted."))
+            return redirect(homework.get_absolute_url())
+    return _render_take(request, course, homework, now=now, errors=errors, status=400)
+
+
+@require_POST
+@course_learner_required
+def homework_draft(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """Save the clicked answers as a draft (htmx); without htmx, back to the page."""
+    homework = _get_homework_for_learner(request, course, number)
+    answers, errors = homework_parse_answers(
+        homework=homework, data=request.POST, require_all=False
+    )
+    status = 200
+    if not errors:
+        try:
+            homework_save_draft(homework=homework, user=request.user, answers=answers)
+        except HomeworkClosed:
+            errors = [_("This homework does not accept answers now: nothing saved.")]
+    if errors:
+        status = 400
+    if not request.htmx:
+        if errors:
+            return _render_take(
+                request, course, homework, now=timezone.now(), errors=errors, status=400
+            )
+        return redirect(homework.get_absolute_url())
+    return render(
+        request,
+        f"{TAKE_TEMPLATE}#draft_status",
+        {"draft_errors": errors, "draft_saved_at": timezone.now(), "saved": not errors},
+        status=status,
+    )
+
+
+@course_staff_required
+def homework_preview(request: HttpRequest, course: Course, number: int):
+    """The page as a learner sees it before submitting (nothing is saved)."""
+    homework = _get_homework_for_staff(course, number)
+    view = selectors.homework_learner_view(
+        homework=homework, user=request.user, now=homework.opens_at
+    )
+    view.update(submission=None, has_draft=False, accepting=True)
+    for question in view["questions"]:
+        for choice in question["choices"]:
+            choice["checked"] = False
+    return render(
+        request,
+        TAKE_TEMPLATE,
+        {
+            "course": course,
+            "homework": homework,
+            "lecture": homework.lecture,
+            "preview": True,
+            "errors": [],
+            **view,
+        },
+    )
+
+
+@course_staff_required
+def homework_results(request: HttpRequest, course: Course, number: int):
+    homework = _get_homework_for_staff(course, number)
+    over_time = selectors.homework_submissions_over_time(
+        homework=homework, tz=course.tzinfo
+    )
+    distribution = selectors.homework_score_distribution(homework=homework)
+    peak_time = max((row["count"] for row in over_time), default=0) or 1
+    peak_score = max((row["count"] for row in distribution), default=0) or 1
+    for index, row in enumerate(over_time):
+        row["height"] = round(row["count"] * 100 / peak_time)
+        row.update(x=index * 10, y=100 - row["height"])
+    for index, row in enumerate(distribution):
+        row["height"] = round(row["count"] * 100 / peak_score)
+        row.update(
+            x=index * 100 + 10,
+            center=index * 100 + 50,
+            y=110 - row["height"],
+            label_y=max(12, 106 - row["height"]),
+        )
+    job = (
+        Job.objects.filter(kind="homework_grade", params__homework_id=homework.pk)
+        .order_by("-created_at")
+        .first()
+    )
+    return render(
+        request,
+        "quizzes/homework/results.html",
+        {
+            "course": course,
+            "homework": homework,
+            "lecture": homework.lecture,
+            "counts": selectors.homework_counts(homework=homework),
+            "over_time": over_time,
+            "over_time_width": max(10, len(over_time) * 10),
+            "distribution": distribution,
+            "distribution_width": len(distribution) * 100,
+            "items": selectors.homework_item_analysis(homework=homework),
+            "job": job,
+        },
+    )
+
+
+@require_POST
+@course_staff_required
+def homework_grade_now(request: HttpRequest, course: Course, number: int):
+    homework = _get_homework_for_staff(course, number)
+    homework_start_grading(homework=homework, user=request.user)
+    messages.success(request, _("Grading started."))
+    return redirect("homework_results", course.slug, number)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value) -> str:
+    """Spreadsheets run cells that start with these as formulas: quote them."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+@course_staff_required
+def homework_scores_csv(request: HttpRequest, course: Course, number: int):
+    homework = _get_homework_for_staff(course, number)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"{course.slug}-homework-{number}-scores.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # Excel opens UTF-8 (Japanese names) correctly
+    writer = csv.writer(response)
+    question_ids = list(homework.questions.values_list("id", flat=True))
+    writer.writerow(
+        ["email", "name", "submitted_at", "late", "score", "max_score", "passed"]
+        + [f"q{n}_choice" for n in range(1, len(question_ids) + 1)]
+    )
+    max_score = len(question_ids)
+    chosen = selectors.homework_chosen_positions(homework=homework)
+    tz = course.tzinfo
+    for user, submission in selectors.homework_score_rows(homework=homework):
+        score = submission.score if submission else None
+        answers = chosen.get(submission.pk, {}) if submission else {}
+        writer.writerow(
+            [
+                csv_safe(user.email),
+                csv_safe(user.name),
+                submission.submitted_at.astimezone(tz).isoformat()
+                if submission
+                else "",
+                ("1" if submission.is_late else "0") if submission else "",
+                "" if score is None else score,
+                max_score,
+                "" if score is None else int(score >= homework.pass_mark),
+                *(answers.get(question_id, "") for question_id in question_ids),
+            ]
+        )
+    return response
+
+
+@course_staff_required
+def homework_export_gift(request: HttpRequest, course: Course, number: int):
+    from quizzes.homework_gift import export_gift
+
+    homework = _get_homework_for_staff(course, number)
+    response = HttpResponse(
+        export_gift(homework.questions.prefetch_related("choices")),
+        content_type="text/plain; charset=utf-8",
+    )
+    filename = f"{course.slug}-homework-{number}.gift.txt"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@course_staff_required(admin=True)
+def homework_import(request: HttpRequest, course: Course, number: int):
+    """Paste or upload GIFT / Moodle XML, see a preview with per-question
+    errors, then save all questions or none."""
+    from quizzes.homework_forms import HomeworkImportForm
+    from quizzes.homework_gift import homework_import_questions, parse_questions
+
+    lecture = get_object_or_404(Lecture, course=course, number=number)
+    form = HomeworkImportForm(request.POST or None, request.FILES or None)
+    parsed = None
+    if request.method == "POST" and form.is_valid():
+        homework = Homework.objects.filter(lecture=lecture).first()
+        parsed = parse_questions(
+            form.cleaned_data["text"],
+            form.cleaned_data["kind"],
+            shape=(homework or Homework(lecture=lecture)).shape(),
+        )
+        if "save" in request.POST and parsed.ok:
+            try:
+                homework = homework_import_questions(lecture=lecture, parsed=parsed)
+            except ValidationError as error:
+                parsed.errors.extend(error.messages)
+            else:
+                messages.success(
+                    request,
+                    _("Imported %(count)d questions.")
+                    % {"count": len(parsed.questions)},
+                )
+                return redirect(
+                    "homework_results", course.slug, homework.lecture.number
+                )
+    return render(
+        request,
+        "quizzes/homework/import.html",
+        {"course": course, "lecture": lecture, "form": form, "parsed": parsed},
+        status=400 if parsed is not None and not parsed.ok else 200,
+    )

@@ -1,0 +1,46 @@
+"""The homework page in a real browser: htmx saves each click as a draft."""
+
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from quizzes.models import DraftAnswer, Submission
+from quizzes.tests.homework_factories import make_homework
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM, reason="needs Debian's chromium")
+@pytest.mark.django_db(transaction=True)
+def test_a_click_is_saved_as_a_draft_and_submit_hands_it_in(
+    live_server, client, learner, course, monkeypatch
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    monkeypatch.setitem(os.environ, "DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    homework = make_homework(course.lectures.get(number=1), shuffle=False)
+    client.force_login(learner)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    url = live_server.url + reverse("homework_take", args=["llm", 1])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        context = browser.new_context(locale="en-US")
+        session = {"name": settings.SESSION_COOKIE_NAME, "value": cookie}
+        context.add_cookies([session | {"url": live_server.url}])
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_text("Choice 1.2").click()
+        expect(page.locator("#draft-status")).to_contain_text("Saved")
+        assert DraftAnswer.objects.filter(user=learner).count() == 1
+        page.reload()
+        expect(page.locator("input[type=radio]:checked")).to_have_count(1)
+        for number in range(2, 6):
+            page.get_by_text(f"Choice {number}.1", exact=True).click()
+        page.get_by_role("button", name="Submit").click()
+        expect(page.locator(".messages")).to_contain_text("submitted")
+        browser.close()
+    assert Submission.objects.get(user=learner, homework=homework).answers.count() == 5

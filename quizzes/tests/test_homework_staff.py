@@ -1,0 +1,188 @@
+import csv
+import io
+import uuid
+
+import pytest
+from django.urls import reverse
+
+from courses.models import Enrollment
+from quizzes.homework_selectors import homework_item_analysis, point_biserial
+from quizzes.homework_services import homework_grade_all, homework_submit
+from quizzes.homework_views import csv_safe
+from quizzes.models import Question
+from quizzes.tests.homework_factories import answers_for, english, make_homework  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+def _learner(user_factory, course, **extra):
+    user = user_factory(**extra)
+    Enrollment.objects.create(user=user, course=course, status="approved")
+    return user
+
+
+def _submit(homework, user, answers):
+    homework_submit(homework=homework, user=user, answers=answers, token=uuid.uuid4())
+
+
+@pytest.fixture
+def analysed(course, user_factory):
+    """Four learners with totals 5, 3, 2, 0; question 1 right for the first two."""
+    homework = make_homework(course.lectures.get(number=1))
+    questions = list(homework.questions.all())
+    a, b, c, d = (_learner(user_factory, course) for _ in range(4))
+    _submit(homework, a, answers_for(homework, correct=5))
+    _submit(homework, b, answers_for(homework, correct=3))
+    right = answers_for(homework, correct=5)
+    c_answers = answers_for(homework, correct=0)
+    c_answers[questions[1].id] = right[questions[1].id]
+    c_answers[questions[2].id] = right[questions[2].id]
+    _submit(homework, c, c_answers)
+    _submit(homework, d, answers_for(homework, correct=0))
+    homework_grade_all(homework_id=homework.pk)
+    return homework
+
+
+def test_point_biserial_matches_a_hand_computed_example():
+    # totals 5,3,2,0: mean 2.5, population SD sqrt(3.25) = 1.80278;
+    # right {5,3} mean 4, wrong {2,0} mean 1, p = q = .5:
+    # r = (4 - 1) / 1.80278 * .5 = 0.83205
+    assert point_biserial([1, 1, 0, 0], [5, 3, 2, 0]) == pytest.approx(
+        0.83205, abs=1e-5
+    )
+    assert point_biserial([1, 1, 1, 1], [5, 3, 2, 0]) is None
+
+
+def test_item_analysis_reports_share_correct_choice_counts_and_discrimination(
+    analysed,
+):
+    items = homework_item_analysis(homework=analysed)
+    first, _second, _third, _fourth, fifth = items
+    assert first["share_correct"] == 0.5
+    assert first["discrimination"] == pytest.approx(0.83205, abs=1e-5)
+    counts = {
+        c["choice"].is_correct: c["count"] for c in first["choices"] if c["count"]
+    }
+    assert counts == {True: 2, False: 2}
+    # question 5: only the learner with 5 is right: p = .25, wrong mean 5/3,
+    # r = (5 - 5/3) / 1.80278 * sqrt(.25 * .75) = 0.80064
+    assert fifth["share_correct"] == 0.25
+    assert fifth["discrimination"] == pytest.approx(0.80064, abs=1e-5)
+
+
+def test_the_results_page_shows_counts_charts_and_item_analysis(
+    client, staff, analysed
+):
+    client.force_login(staff)
+    response = client.get(reverse("homework_results", args=["llm", 1]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "4 submissions (0 late), 4 graded." in page
+    assert page.count("<svg") == 2
+    assert "0.83" in page and "0.50" in page
+    assert "cdn" not in page.lower()
+
+
+def test_learners_and_other_courses_staff_cannot_see_results(
+    client, learner, other_staff, analysed
+):
+    url = reverse("homework_results", args=["llm", 1])
+    for user in (learner, other_staff):
+        client.force_login(user)
+        assert client.get(url).status_code == 403
+        csv_url = reverse("homework_scores_csv", args=["llm", 1])
+        assert client.get(csv_url).status_code == 403
+
+
+def test_the_scores_csv_has_one_row_per_learner_and_defuses_formulas(
+    client, staff, course, user_factory
+):
+    homework = make_homework(course.lectures.get(number=1))
+    evil = _learner(user_factory, course, display_name='=HYPERLINK("http://x","y")')
+    _learner(user_factory, course, display_name="@SUM(A1)")
+    _submit(homework, evil, answers_for(homework, correct=4))
+    homework_grade_all(homework_id=homework.pk)
+    client.force_login(staff)
+    response = client.get(reverse("homework_scores_csv", args=["llm", 1]))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:5] == ["email", "name", "submitted_at", "late", "score"]
+    assert len(rows) == 1 + 2
+    by_name = {row[1]: row for row in rows[1:]}
+    evil_row = by_name["'" + evil.name]
+    assert evil_row[4] == "4"
+    # staff see each learner's answers: the position of the chosen choice
+    assert rows[0][-1] == "q5_choice" and evil_row[-5:] == ["1", "2", "3", "4", "2"]
+    assert by_name["'@SUM(A1)"][4] == ""
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
+def test_cells_that_a_spreadsheet_would_run_are_quoted(cell):
+    assert csv_safe(cell) == "'" + cell
+    assert csv_safe("fine") == "fine"
+
+
+def test_the_learner_preview_shows_the_questions_without_saving(client, staff, course):
+    homework = make_homework(course.lectures.get(number=1), publish=False)
+    client.force_login(staff)
+    response = client.get(reverse("homework_preview", args=["llm", 1]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('type="radio"') == 20 and "disabled" in page
+    assert homework.submissions.count() == 0
+
+
+def test_the_admin_edits_questions_inline_and_links_to_the_learner_preview(
+    client, course
+):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser(
+        email="root@example.com", password="x-12345-y"
+    )
+    homework = make_homework(course.lectures.get(number=1))
+    client.force_login(admin)
+    listing = client.get(reverse("admin:quizzes_homework_changelist")).content.decode()
+    assert reverse("homework_preview", args=["llm", 1]) in listing
+    change = client.get(reverse("admin:quizzes_homework_change", args=[homework.pk]))
+    assert change.status_code == 200
+    assert "Question text 1" in change.content.decode()
+    question = Question.objects.filter(homework=homework).first()
+    url = reverse("admin:quizzes_question_change", args=[question.pk])
+    assert "Choice 1.4" in client.get(url).content.decode()
+
+
+def test_the_admin_publish_action_names_the_broken_question(client, course):
+    from accounts.models import User
+
+    admin = User.objects.create_superuser(
+        email="root@example.com", password="x-12345-y"
+    )
+    homework = make_homework(course.lectures.get(number=1), publish=False)
+    homework.questions.all()[1].choices.update(is_correct=False)
+    client.force_login(admin)
+    response = client.post(
+        reverse("admin:quizzes_homework_changelist"),
+        {"action": "publish", "_selected_action": [homework.pk]},
+        follow=True,
+    )
+    assert "Question 2" in response.content.decode()
+    homework.refresh_from_db()
+    assert not homework.published
+
+
+def test_deadlines_this_week_list_published_homework_with_my_status(course, learner):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.homework_selectors import homework_deadlines
+
+    now = timezone.now()
+    due_soon = make_homework(course.lectures.get(number=1))
+    make_homework(course.lectures.get(number=2), due_at=now + timedelta(days=30))
+    make_homework(course.lectures.get(number=3), publish=False)
+    _submit(due_soon, learner, answers_for(due_soon, correct=1))
+    rows = homework_deadlines(
+        course=course, user=learner, start=now, end=now + timedelta(days=7)
+    )
+    assert [(r["lecture"].number, r["submitted"]) for r in rows] == [(1, True)]
