@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from archives.models import CONTENT_TYPES, Kind, Material, Upload
+from archives.serving import is_local
 from courses.models import Lecture
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def material_create_from_path(
     handle = _MovableFile(path.open("rb"), name=str(path)) if move else None
     try:
         with transaction.atomic():
-            if handle is not None and _is_local(default_storage):
+            if handle is not None and is_local(default_storage):
                 material.file.save(filename, handle, save=False)
             else:
                 with path.open("rb") as source:
@@ -195,14 +196,6 @@ def material_delete(*, material: Material) -> None:
     storage = material.file.storage
     material.delete()
     transaction.on_commit(lambda: [storage.delete(name) for name in names])
-
-
-def _is_local(storage) -> bool:
-    try:
-        storage.path("x")
-    except NotImplementedError:
-        return False
-    return True
 
 
 def upload_create(
@@ -290,7 +283,7 @@ def material_process(*, material_id: int) -> None:
     material = Material.objects.get(pk=material_id)
     storage = material.file.storage
     name = material.file.name
-    source = storage.path(name) if _is_local(storage) else storage.url(name)
+    source = storage.path(name) if is_local(storage) else storage.url(name)
     try:
         info = probe(source)
         image = poster(source, info["duration"])

@@ -10,7 +10,7 @@ import re
 from urllib.parse import quote
 
 from django.conf import settings
-from django.core.files.storage import Storage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.http.response import StreamingHttpResponse
 from django.utils.csp import CSP
@@ -31,12 +31,10 @@ FILE_CSP = {
 }
 
 
-def _is_local(storage: Storage) -> bool:
-    try:
-        storage.path("x")
-    except NotImplementedError:
-        return False
-    return True
+def is_local(storage: Storage) -> bool:
+    """Files on this machine's disk (MEDIA_ROOT); anything else is object
+    storage that hands out its own URLs."""
+    return isinstance(storage, FileSystemStorage)
 
 
 def parse_range(header: str, size: int) -> tuple[int, int] | None:
@@ -93,7 +91,7 @@ def serve_protected(
     as_attachment: bool,
 ) -> HttpResponse:
     disposition = content_disposition_header(as_attachment, filename)
-    if not _is_local(storage):
+    if not is_local(storage):
         url = _signed_url(storage, name, content_type, disposition)
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
