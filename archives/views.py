@@ -71,6 +71,18 @@ def staff_materials(request: HttpRequest, course: Course, number: int) -> HttpRe
             "token": upload_token(user=request.user, course=course),
             "lecture": lecture.pk,
             "limits": settings.ARCHIVE_LIMITS,
+            "messages": {
+                "progress": _(
+                    "%(percent)s%% · %(done)s of %(total)s · %(speed)s/s · "
+                    "%(left)s left"
+                ),
+                "done": _("Upload complete. Processing starts now."),
+                "paused": _("Paused. Press Upload (or choose the same file) to resume."),
+                "failed": _("Upload failed:"),
+                "retrying": _("Connection lost; retrying…"),
+                "nofile": _("Choose a file first."),
+                "resuming": _("Resuming an earlier upload of this file…"),
+            },
         },
     }
     template = "archives/staff_materials.html"
