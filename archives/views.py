@@ -77,7 +77,9 @@ def staff_materials(request: HttpRequest, course: Course, number: int) -> HttpRe
                     "%(left)s left"
                 ),
                 "done": _("Upload complete. Processing starts now."),
-                "paused": _("Paused. Press Upload (or choose the same file) to resume."),
+                "paused": _(
+                    "Paused. Press Upload (or choose the same file) to resume."
+                ),
                 "failed": _("Upload failed:"),
                 "retrying": _("Connection lost; retrying…"),
                 "nofile": _("Choose a file first."),

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -132,13 +134,11 @@ def test_a_failed_recording_cannot_be_published(client, course_admin, add_materi
 @pytest.mark.django_db(transaction=True)
 def test_deleting_a_material_removes_its_file(client, course_admin, add_material):
     material = add_material("slides", "s.pdf", PDF)
-    path = material.file.path
+    path = Path(material.file.path)
     client.force_login(course_admin)
     client.post(reverse("material_delete", args=["llm", material.pk]))
     assert not Material.objects.exists()
-    import os
-
-    assert not os.path.exists(path)
+    assert not path.exists()
 
 
 def test_the_list_refreshes_itself_while_a_recording_is_processing(
@@ -146,7 +146,9 @@ def test_the_list_refreshes_itself_while_a_recording_is_processing(
 ):
     add_material("recording", "w.mp4", video_file.read_bytes())
     client.force_login(course_admin)
-    response = client.get(URL, headers={"HX-Request": "true", "HX-Target": "material-list"})
+    response = client.get(
+        URL, headers={"HX-Request": "true", "HX-Target": "material-list"}
+    )
     assert response.text.lstrip().startswith('<section id="material-list"')
     assert 'hx-trigger="every 3s"' in response.text
     assert "<html" not in response.text
