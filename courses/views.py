@@ -1,6 +1,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from archives.csp import allow_material_frames
 from courses.access import course_learner_required, get_visible_course
 from courses.models import Course, Enrollment, Lecture
 
@@ -24,6 +25,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @course_learner_required
+@allow_material_frames
 def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     lectures = Lecture.objects.filter(course=course)
     if not course.is_staff(request.user):
