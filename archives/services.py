@@ -11,6 +11,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import models, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,8 +52,8 @@ def check_name_and_size(*, kind: str, filename: str, size: int) -> None:
         )
     if size > limits["max_size"]:
         raise TooLarge(
-            _("The file is too large: a %(kind)s can be at most %(max)s MB.")
-            % {"kind": Kind(kind).label, "max": limits["max_size"] // 1024**2}
+            _("The file is too large: a %(kind)s can be at most %(max)s.")
+            % {"kind": Kind(kind).label, "max": filesizeformat(limits["max_size"])}
         )
     if size <= 0:
         raise RefusedFile(_("The file is empty."))

@@ -66,3 +66,12 @@ def add_material(tmp_path, course, course_admin):
         )
 
     return add
+
+
+@pytest.fixture
+def client():
+    """A browser that asks for English (Koza's default language is Japanese);
+    test_staff_page checks the Japanese messages too."""
+    from django.test import Client
+
+    return Client(headers={"Accept-Language": "en"})

@@ -152,3 +152,14 @@ def test_the_list_refreshes_itself_while_a_recording_is_processing(
     assert response.text.lstrip().startswith('<section id="material-list"')
     assert 'hx-trigger="every 3s"' in response.text
     assert "<html" not in response.text
+
+
+def test_a_refusal_is_explained_in_japanese_to_a_japanese_browser(course_admin):
+    from django.test import Client
+
+    browser = Client(headers={"Accept-Language": "ja"})
+    browser.force_login(course_admin)
+    response = browser.post(
+        URL, {"kind": "slides", "file": SimpleUploadedFile("w1.pdf", b"<html>")}
+    )
+    assert "このファイルはPDFではありません。何も保存されていません。" in response.text

@@ -34,6 +34,7 @@ def tus_client(live_server, user, course) -> tus.TusClient:
         headers={
             "Cookie": session_cookie(user),
             "Upload-Token": upload_token(user=user, course=course),
+            "Accept-Language": "en",
         },
     )
 
