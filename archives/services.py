@@ -3,6 +3,7 @@ materials, and cleaning up what was abandoned."""
 
 import json
 import logging
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -167,8 +168,12 @@ def material_create_from_path(
 
                 material_process.delay_on_commit(material_id=material.pk)
     except BaseException:
-        if material.file.name:
-            material.file.storage.delete(material.file.name)
+        stored = material.file.name
+        if stored and handle is not None and is_local(material.file.storage):
+            # Put the moved bytes back so the upload can be finished again.
+            os.replace(material.file.storage.path(stored), path)
+        elif stored:
+            material.file.storage.delete(stored)
         raise
     finally:
         if handle is not None:
@@ -223,11 +228,12 @@ def upload_delete(*, upload: Upload) -> None:
 
 
 def upload_finish(*, upload: Upload) -> Material:
-    """The last byte arrived: check the content and make it a material. The
-    upload row and its temporary file are gone afterwards either way."""
+    """The last byte arrived: check the content and make it a material.
+    A refused file is removed with its upload row; after an unexpected error
+    both stay, so a retried PATCH (at the final offset) finishes it."""
     meta = upload.metadata
     try:
-        return material_create_from_path(
+        material = material_create_from_path(
             lecture=upload.lecture,
             kind=upload.kind,
             path=upload.temp_path,
@@ -241,8 +247,11 @@ def upload_finish(*, upload: Upload) -> Material:
             publish_when_ready=meta.get("publish", "") in {"1", "true", "on"},
             move=True,
         )
-    finally:
+    except RefusedFile:
         upload_delete(upload=upload)
+        raise
+    upload_delete(upload=upload)
+    return material
 
 
 def uploads_remove_abandoned() -> int:

@@ -25,6 +25,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -201,7 +202,7 @@ def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
             )
         written = _receive(request, handle, offset=offset, length=content_length)
         Upload.objects.filter(pk=upload.pk, offset=offset).update(
-            offset=offset + written
+            offset=offset + written, updated_at=timezone.now()
         )
     upload.offset = offset + written
     if upload.offset < upload.length:

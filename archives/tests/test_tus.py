@@ -267,3 +267,38 @@ def test_abandoned_uploads_are_removed_by_the_sweep(
     assert not Upload.objects.exists()
     assert not upload.temp_path.exists()
     assert not stray.exists()
+
+
+def test_an_upload_whose_last_step_failed_can_be_finished_by_a_retry(
+    live_server, course, course_admin, video_file, monkeypatch
+):
+    import archives.services
+
+    uploader = tus_client(live_server, course_admin, course).uploader(
+        file_path=str(video_file),
+        chunk_size=8192,
+        metadata={"filename": "week1.mp4", "kind": "recording"},
+    )
+    size = video_file.stat().st_size
+    uploader.upload(stop_at=size - 100)
+
+    def database_down(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(archives.services.Material, "save", database_down)
+        with pytest.raises(TusUploadFailed):
+            uploader.upload()
+    assert Upload.objects.get().offset == size  # every byte kept
+    assert not Material.objects.exists()
+
+    uploader.offset = size
+    response = requests.patch(
+        uploader.url,
+        headers=uploader.get_headers()
+        | {"Upload-Offset": str(size), "Content-Type": "application/offset+octet-stream"},
+        data=b"",
+        timeout=10,
+    )
+    assert response.status_code == 204
+    assert Material.objects.get().file.read() == video_file.read_bytes()
