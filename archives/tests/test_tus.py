@@ -295,8 +295,11 @@ def test_an_upload_whose_last_step_failed_can_be_finished_by_a_retry(
     uploader.offset = size
     response = requests.patch(
         uploader.url,
-        headers=uploader.get_headers()
-        | {"Upload-Offset": str(size), "Content-Type": "application/offset+octet-stream"},
+        headers={
+            **uploader.get_headers(),
+            "Upload-Offset": str(size),
+            "Content-Type": "application/offset+octet-stream",
+        },
         data=b"",
         timeout=10,
     )
