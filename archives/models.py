@@ -134,6 +134,17 @@ class Material(models.Model):
         return name or "file"
 
     @property
+    def duration_display(self) -> str:
+        """1:02:03 or 2:03, like a video player shows it."""
+        if self.duration is None:
+            return ""
+        minutes, seconds = divmod(round(self.duration), 60)
+        hours, minutes = divmod(minutes, 60)
+        if hours:
+            return f"{hours}:{minutes:02d}:{seconds:02d}"
+        return f"{minutes}:{seconds:02d}"
+
+    @property
     def is_visible_to_learners(self) -> bool:
         return self.published and self.state == self.State.READY
 

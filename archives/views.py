@@ -150,7 +150,7 @@ def material_file(
     request: HttpRequest, course: Course, material_id: int, filename: str
 ) -> HttpResponse:
     material = _get_material_for_viewer(request, course, material_id)
-    if not material.file.name:
+    if not material.file.name or filename != material.download_name:
         raise Http404
     # Videos and captions play in the page and a PDF may be viewed in the
     # browser (sandboxed); everything else is a download.

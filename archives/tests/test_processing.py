@@ -109,3 +109,10 @@ def test_a_real_worker_processes_an_uploaded_recording(
     )
     material.refresh_from_db()
     assert material.poster.read(2) == b"\xff\xd8"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "shown"), [(2.04, "0:02"), (754.6, "12:35"), (7322, "2:02:02")]
+)
+def test_the_length_of_a_recording_reads_like_a_player(seconds, shown):
+    assert Material(duration=seconds).duration_display == shown

@@ -197,3 +197,9 @@ def test_with_object_storage_the_view_redirects_to_the_storage_url(
     assert response.status_code == 302
     assert response["Location"] == f"https://bucket.example.com/{slides.file.name}"
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_url_with_another_files_name_is_not_found(client, learner, slides):
+    client.force_login(learner)
+    url = slides.get_absolute_url().rsplit("/", 1)[0] + "/other.mp4"
+    assert client.get(url).status_code == 404
