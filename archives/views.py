@@ -1,4 +1,5 @@
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -6,6 +7,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -56,16 +58,20 @@ def staff_materials(request: HttpRequest, course: Course, number: int) -> HttpRe
             messages.success(request, _("The material was added."))
             return redirect("staff_materials", course.slug, lecture.number)
     materials = lecture.materials.order_by("kind", "created_at")
+    uploads = list(Upload.objects.filter(lecture=lecture, owner=request.user))
     context = {
         "course": course,
         "lecture": lecture,
         "form": form,
         "materials": materials,
-        "uploads": Upload.objects.filter(lecture=lecture, owner=request.user),
+        "uploads": uploads,
+        # The list refreshes itself while something is moving: a recording
+        # in processing or an upload that received bytes in the last minute.
         "processing": any(
             m.state in {Material.State.UPLOADED, Material.State.PROCESSING}
             for m in materials
-        ),
+        )
+        or any(u.updated_at > timezone.now() - timedelta(minutes=1) for u in uploads),
         "tus_config": {
             "endpoint": reverse("tus_uploads", args=[course.slug, lecture.number]),
             "token": upload_token(user=request.user, course=course),

@@ -305,3 +305,28 @@ def test_an_upload_whose_last_step_failed_can_be_finished_by_a_retry(
     )
     assert response.status_code == 204
     assert Material.objects.get().file.read() == video_file.read_bytes()
+
+
+def test_requests_that_do_not_speak_tus_are_refused(
+    live_server, course, course_admin, video_file
+):
+    client = tus_client(live_server, course_admin, course)
+    uploader = client.uploader(
+        file_path=str(video_file),
+        chunk_size=4096,
+        metadata={"filename": "week1.mp4", "kind": "recording"},
+    )
+    uploader.upload(stop_at=4096)
+
+    no_version = requests.head(uploader.url, headers=client.headers, timeout=10)
+    assert no_version.status_code == 412
+    assert no_version.headers["Tus-Version"] == "1.0.0"
+
+    form_post = requests.patch(
+        uploader.url,
+        headers=client.headers | {"Tus-Resumable": "1.0.0", "Upload-Offset": "4096"},
+        files={"file": ("x.mp4", b"data")},
+        timeout=10,
+    )
+    assert form_post.status_code == 415
+    assert Upload.objects.get().offset == 4096
