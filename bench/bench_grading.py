@@ -32,16 +32,16 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import User  # noqa: E402
-from courses.models import Course, Enrollment, Lecture  # noqa: E402
-from quizzes.homework_services import homework_grade_all  # noqa: E402
-from quizzes.models import (  # noqa: E402
+from accounts.models import User
+from courses.models import Course, Enrollment, Lecture
+from quizzes.homework_services import homework_grade_all
+from quizzes.models import (
     Choice,
     Homework,
     Question,

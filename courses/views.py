@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
+from archives.csp import allow_material_frames
 from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
 from courses.calendar import course_calendar
@@ -105,6 +106,7 @@ def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @course_learner_required
+@allow_material_frames
 def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     lectures = Lecture.objects.filter(course=course)
     if not course.is_staff(request.user):

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "quizzes",
     "competitions",
     "completion",
+    "archives",
 ]
 
 GOOGLE_CLIENT_ID = os.environ.get("GOOGLE_CLIENT_ID", "")
@@ -202,6 +203,10 @@ CELERY_BEAT_SCHEDULE["homework-grade-due"] = {
 }
 # Submissions graded per SQL statement (and per progress step).
 HOMEWORK_GRADE_CHUNK = envint("HOMEWORK_GRADE_CHUNK", 5000)
+CELERY_BEAT_SCHEDULE["archives-sweep"] = {
+    "task": "archives.tasks.archives_sweep",
+    "schedule": 15 * 60,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {
@@ -280,6 +285,38 @@ MEDIA_ACCEL_PREFIX = "/protected-media/"
 # Files no web server may serve (competition answer keys, prediction files,
 # reports): read only by views that check permission.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# Media in an S3-compatible bucket instead of MEDIA_ROOT (needs the optional
+# `s3` extra, django-storages): protected files are then answered with a
+# redirect to a signed URL that expires after MEDIA_SIGNED_URL_SECONDS.
+MEDIA_SIGNED_URL_SECONDS = envint("MEDIA_SIGNED_URL_SECONDS", 300)
+if os.environ.get("AWS_STORAGE_BUCKET_NAME"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["AWS_STORAGE_BUCKET_NAME"],
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": MEDIA_SIGNED_URL_SECONDS,
+            "file_overwrite": False,
+        },
+    }
+# Lecture archives: resumable (tus) uploads are assembled here, next to
+# MEDIA_ROOT so that a finished upload moves into storage without a copy.
+ARCHIVE_UPLOAD_DIR = Path(os.environ.get("ARCHIVE_UPLOAD_DIR", MEDIA_ROOT / "tus"))
+ARCHIVE_UPLOAD_EXPIRY_HOURS = envint("ARCHIVE_UPLOAD_EXPIRY_HOURS", 48)
+ARCHIVE_LIMITS = {
+    "recording": {
+        "max_size": envint("ARCHIVE_RECORDING_MAX_SIZE", 8 * 1024**3),
+        "extensions": [".mp4", ".m4v", ".mov", ".webm", ".mkv"],
+    },
+    "slides": {"max_size": 200 * 1024**2, "extensions": [".pdf"]},
+    "notebook": {"max_size": 50 * 1024**2, "extensions": [".ipynb"]},
+    "captions": {"max_size": 5 * 1024**2, "extensions": [".vtt"]},
+}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 
 # Email: SMTP when EMAIL_HOST is set, otherwise printed to the console.

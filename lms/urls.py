@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("quizzes.urls")),
     path("", include("competitions.urls")),
     path("", include("completion.urls")),
+    path("", include("archives.urls")),
 ]

@@ -149,7 +149,7 @@ def test_the_lecture_page_has_its_description_materials_and_tasks(
 
     assert "<strong>Kaplan et al.</strong>" in page.text
     assert "https://live.example.com/room" in page.text
-    assert "Materials" in page.text
+    assert "Lecture archive and materials" in page.text
     assert 'href="/courses/llm/lectures/10/homework/"' in page.text
     assert 'href="/courses/llm/lectures/10/survey/"' in page.text
 

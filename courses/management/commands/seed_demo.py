@@ -28,6 +28,7 @@ DEMO_STEPS = [
     "quizzes.survey_demo",
     "competitions.demo",
     "completion.demo",
+    "archives.demo",
 ]
 
 LECTURE_TITLES = [

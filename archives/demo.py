@@ -1,0 +1,122 @@
+"""Demo materials for last week's lecture: a small real recording (when ffmpeg
+is installed), Japanese captions, a one-page PDF and a notebook."""
+
+import json
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from archives.models import Material
+from archives.services import material_create_from_path
+from courses.models import Lecture
+
+CAPTIONS = """WEBVTT
+
+00:00.000 --> 00:04.000
+講義アーカイブ（録画）のデモです。
+
+00:04.000 --> 00:08.000
+字幕は WebVTT で表示されます。
+"""
+
+NOTEBOOK = {
+    "nbformat": 4,
+    "nbformat_minor": 5,
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3"}},
+    "cells": [
+        {
+            "cell_type": "markdown",
+            "id": "intro",
+            "metadata": {},
+            "source": ["# Week 7 hands-on\n", "Run on a free Colab GPU."],
+        },
+        {
+            "cell_type": "code",
+            "id": "hello",
+            "metadata": {},
+            "execution_count": None,
+            "outputs": [],
+            "source": ["print('hello, LLM')"],
+        },
+    ],
+}
+
+
+def _pdf(title: str) -> bytes:
+    """A valid one-page PDF with a line of text (offsets computed)."""
+    text = f"BT /F1 24 Tf 40 120 Td ({title}) Tj ET".encode()
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 480 270]"
+        b"/Resources<</Font<</F1 5 0 R>>>>/Contents 4 0 R>>",
+        b"<</Length %d>>stream\n" % len(text) + text + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _recording(path: Path) -> bool:
+    ffmpeg = shutil.which("ffmpeg")
+    if ffmpeg is None:
+        return False
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [ffmpeg, "-v", "error", "-y",
+         "-f", "lavfi", "-i", "testsrc=duration=8:size=640x360:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440:duration=8",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+         "-movflags", "+faststart", "-shortest", str(path)],
+        capture_output=True,
+        check=False,
+    )  # fmt: skip
+    return result.returncode == 0
+
+
+def seed(*, course, admin, staff, learner) -> None:
+    lecture = Lecture.objects.filter(course=course, number=7).first()
+    if lecture is None or Material.objects.filter(lecture=lecture).exists():
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        files = [
+            ("slides", "week7-slides.pdf", _pdf("Week 7: Prompting"), {}),
+            (
+                "notebook",
+                "week7.ipynb",
+                json.dumps(NOTEBOOK, indent=1).encode(),
+                {
+                    "github_url": "https://github.com/koza-lms/demo/blob/main/week7.ipynb"
+                },
+            ),
+            ("captions", "week7-ja.vtt", CAPTIONS.encode(), {"language": "ja"}),
+        ]
+        video = folder / "week7.mp4"
+        if _recording(video):
+            files.insert(0, ("recording", video.name, None, {}))
+        for kind, name, content, extra in files:
+            path = folder / name
+            if content is not None:
+                path.write_bytes(content)
+            material_create_from_path(
+                lecture=lecture,
+                kind=kind,
+                path=path,
+                filename=name,
+                user=admin,
+                title=name.rsplit(".", 1)[0],
+                publish_when_ready=True,
+                **extra,
+            )
