@@ -15,7 +15,7 @@ RUN pip install --upgrade pip && pip install .
 COPY . .
 RUN DEBUG=1 python manage.py compilemessages -l ja --ignore=.venv \
     && DEBUG=1 python manage.py collectstatic --no-input \
-    && useradd --system --uid 1000 koza && mkdir -p /data/media && chown -R koza /data
+    && useradd --system --uid 1000 koza && mkdir -p /data/media /data/private && chown -R koza /data
 
 USER koza
 EXPOSE 8000

@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class QuizzesConfig(AppConfig):
     name = "quizzes"
     verbose_name = _("Homework and surveys")
+
+    def ready(self) -> None:
+        # Deadlines appear in "this week" and in the calendar feed.
+        from quizzes import homework_deadlines  # noqa: F401
