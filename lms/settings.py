@@ -179,6 +179,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
+    "task": "quizzes.survey_tasks.survey_detect_copies_due",
+    "schedule": 15 * 60,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -1,0 +1,1 @@
+import quizzes.survey_admin  # noqa

@@ -1,0 +1,187 @@
+"""Writes of the weekly survey: drafts, submissions, reviews, copy detection."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from courses.models import Course
+from lms.models import Job
+from quizzes.models import (
+    CopyPair,
+    Survey,
+    SurveyDraft,
+    SurveyResponse,
+    count_summary_chars,
+)
+
+COPY_JOB_KIND = "survey_copies"
+
+
+class SurveyClosed(Exception):
+    """The survey does not accept answers now (not open yet, or past due)."""
+
+
+def survey_save_draft(*, survey: Survey, user, summary: str, answers: dict) -> None:
+    """Keep what the learner typed; restored on reload or another device."""
+    SurveyDraft.objects.update_or_create(
+        survey=survey,
+        user=user,
+        defaults={"summary": summary, "answers": answers, "saved_at": timezone.now()},
+    )
+
+
+@transaction.atomic
+def survey_submit(
+    *,
+    survey: Survey,
+    user,
+    summary: str,
+    answers: dict,
+    now: datetime | None = None,
+) -> SurveyResponse:
+    """Create or replace the learner's one response.
+
+    A changed summary goes back to review (the reviewer's comment stays, so
+    the learner still sees what was asked). The draft is dropped: the
+    response is now the latest text.
+    """
+    now = now or timezone.now()
+    if not survey.accepts_answers(now):
+        raise SurveyClosed
+    late = survey.is_past_due(now)
+    response = (
+        SurveyResponse.objects.select_for_update()
+        .filter(survey=survey, user=user)
+        .first()
+    )
+    if response is None:
+        response, created = SurveyResponse.objects.get_or_create(
+            survey=survey,
+            user=user,
+            defaults={
+                "summary": summary,
+                "summary_chars": count_summary_chars(summary),
+                "answers": answers,
+                "submitted_at": now,
+                "updated_at": now,
+                "late": late,
+            },
+        )
+        if created:
+            SurveyDraft.objects.filter(survey=survey, user=user).delete()
+            return response
+    if response.summary != summary:
+        response.review_state = SurveyResponse.Review.PENDING
+    response.summary = summary
+    response.summary_chars = count_summary_chars(summary)
+    response.answers = answers
+    response.updated_at = now
+    response.late = response.late or late
+    response.save()
+    SurveyDraft.objects.filter(survey=survey, user=user).delete()
+    return response
+
+
+def survey_review(
+    *, response: SurveyResponse, state: str, comment: str, reviewer
+) -> SurveyResponse:
+    response.review_state = state
+    response.review_comment = comment.strip()
+    response.reviewed_by = reviewer
+    response.reviewed_at = timezone.now()
+    response.save(
+        update_fields=["review_state", "review_comment", "reviewed_by", "reviewed_at"]
+    )
+    return response
+
+
+def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
+    from quizzes.models import SurveyCourseSettings
+
+    SurveyCourseSettings.objects.update_or_create(
+        course=course, defaults={"only_accepted_summaries_count": value}
+    )
+
+
+def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
+    """Queue a copy-detection run unless one is already queued or running."""
+    from quizzes.survey_tasks import survey_detect_copies
+
+    with transaction.atomic():
+        running = (
+            Job.objects.select_for_update()
+            .filter(
+                kind=COPY_JOB_KIND,
+                params__survey_id=survey.pk,
+                state__in=[Job.State.QUEUED, Job.State.RUNNING],
+            )
+            .first()
+        )
+        if running is not None:
+            return running
+        job = Job.objects.create(
+            kind=COPY_JOB_KIND,
+            label=f"Copy detection: {survey.lecture}",
+            course=survey.lecture.course,
+            created_by=user,
+            params={"survey_id": survey.pk},
+        )
+        survey_detect_copies.delay_on_commit(survey_id=survey.pk, job_id=str(job.pk))
+    return job
+
+
+def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
+    """Find near-duplicate summaries and copies of the lecture description and
+    replace the survey's CopyPair rows with them (safe to run twice)."""
+    from quizzes.survey_copydetect import find_copies
+
+    rows = list(
+        SurveyResponse.objects.filter(survey=survey)
+        .order_by("pk")
+        .values_list("pk", "summary")
+    )
+    if job is not None:
+        job.start(total=len(rows))
+    result = find_copies(
+        [text for _, text in rows],
+        reference=survey.lecture.description,
+        progress=job.advance if job is not None else None,
+    )
+    ids = [pk for pk, _ in rows]
+    now = timezone.now()
+    pairs = [
+        CopyPair(
+            survey=survey,
+            kind=CopyPair.Kind.PAIR,
+            response_id=ids[match.left],
+            other_id=ids[match.right],
+            estimate=match.estimate,
+            similarity=match.similarity,
+            found_at=now,
+        )
+        for match in result.pairs
+    ] + [
+        CopyPair(
+            survey=survey,
+            kind=CopyPair.Kind.DESCRIPTION,
+            response_id=ids[match.left],
+            estimate=match.estimate,
+            similarity=match.similarity,
+            found_at=now,
+        )
+        for match in result.reference_copies
+    ]
+    with transaction.atomic():
+        CopyPair.objects.filter(survey=survey).delete()
+        CopyPair.objects.bulk_create(pairs, batch_size=1000)
+        Survey.objects.filter(pk=survey.pk).update(copies_checked_at=now)
+    summary = {
+        "responses": len(rows),
+        "pairs": len(result.pairs),
+        "description_copies": len(result.reference_copies),
+        "candidates": result.candidates,
+    }
+    if job is not None:
+        job.finish(result=summary)
+    return summary
