@@ -14,7 +14,7 @@ from quizzes.models import (
 
 
 def _question_field_name(question: SurveyQuestion) -> str:
-    return f"q_{question.pk}"
+    return question.key
 
 
 class SurveyAnswerForm(forms.Form):
@@ -118,8 +118,7 @@ class SurveyAnswerForm(forms.Form):
     @classmethod
     def initial_from(cls, *, summary: str, answers: dict) -> dict:
         initial = {"summary": summary}
-        for key, value in (answers or {}).items():
-            initial[f"q_{key}"] = value
+        initial.update(answers or {})
         return initial
 
     def raw_answers(self) -> dict:

@@ -165,12 +165,12 @@ def survey_comments(
     key = questions[0].key
     responses = (
         SurveyResponse.objects.filter(survey=survey)
+        .filter(**{f"answers__{key}__isnull": False})
+        .exclude(**{f"answers__{key}": ""})
         .annotate(comment=KeyTextTransform(key, "answers"))
-        .exclude(comment__isnull=True)
-        .exclude(comment="")
     )
     if search:
-        responses = responses.filter(comment__icontains=search)
+        responses = responses.filter(**{f"answers__{key}__icontains": search})
     return responses.order_by("-updated_at")
 
 

@@ -162,8 +162,10 @@ class SurveyQuestion(models.Model):
 
     @property
     def key(self) -> str:
-        """The key of this question's answer in SurveyResponse.answers."""
-        return str(self.pk)
+        """The key of this question's answer in SurveyResponse.answers and its
+        form field name. Not a bare number: JSON lookups would read that as
+        an array index."""
+        return f"q_{self.pk}"
 
 
 class SurveyResponse(models.Model):
