@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.models import Course
 from lms.models import Job
@@ -122,7 +123,7 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
             return running
         job = Job.objects.create(
             kind=COPY_JOB_KIND,
-            label=f"Copy detection: {survey.lecture}",
+            label=gettext("Copy detection: %(lecture)s") % {"lecture": survey.lecture},
             course=survey.lecture.course,
             created_by=user,
             params={"survey_id": survey.pk},
