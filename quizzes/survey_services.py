@@ -1,6 +1,6 @@
 """Writes of the weekly survey: drafts, submissions, reviews, copy detection."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,6 +17,7 @@ from quizzes.models import (
 )
 
 COPY_JOB_KIND = "survey_copies"
+STALE_AFTER = timedelta(minutes=30)
 
 
 class SurveyClosed(Exception):
@@ -24,11 +25,23 @@ class SurveyClosed(Exception):
 
 
 def survey_save_draft(*, survey: Survey, user, summary: str, answers: dict) -> None:
-    """Keep what the learner typed; restored on reload or another device."""
-    SurveyDraft.objects.update_or_create(
-        survey=survey,
-        user=user,
-        defaults={"summary": summary, "answers": answers, "saved_at": timezone.now()},
+    """Keep what the learner typed; restored on reload or another device.
+
+    One upsert statement: autosave runs every second or so while thousands
+    of learners type before the deadline."""
+    SurveyDraft.objects.bulk_create(
+        [
+            SurveyDraft(
+                survey=survey,
+                user=user,
+                summary=summary,
+                answers=answers,
+                saved_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["survey", "user"],
+        update_fields=["summary", "answers", "saved_at"],
     )
 
 
@@ -106,11 +119,15 @@ def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
 
 
 def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
-    """Queue a copy-detection run unless one is already queued or running."""
+    """Queue a copy-detection run unless one is already queued or running.
+
+    A run still queued after STALE_AFTER was probably lost on the way to a
+    worker (broker restart): it is sent again, which is safe because the
+    task is idempotent."""
     from quizzes.survey_tasks import survey_detect_copies
 
     with transaction.atomic():
-        running = (
+        active = (
             Job.objects.select_for_update()
             .filter(
                 kind=COPY_JOB_KIND,
@@ -119,8 +136,15 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
             )
             .first()
         )
-        if running is not None:
-            return running
+        if active is not None:
+            if (
+                active.state == Job.State.QUEUED
+                and active.created_at < timezone.now() - STALE_AFTER
+            ):
+                survey_detect_copies.delay_on_commit(
+                    survey_id=survey.pk, job_id=str(active.pk)
+                )
+            return active
         job = Job.objects.create(
             kind=COPY_JOB_KIND,
             label=gettext("Copy detection: %(lecture)s") % {"lecture": survey.lecture},
@@ -143,6 +167,7 @@ def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
         .values_list("pk", "summary")
     )
     if job is not None:
+        Job.objects.filter(pk=job.pk).update(done=0)  # a rerun starts over
         job.start(total=len(rows))
     result = find_copies(
         [text for _, text in rows],

@@ -49,18 +49,32 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     if request.method == "POST":
         form = SurveyAnswerForm(request.POST, survey=survey, questions=questions)
         action = request.POST.get("action", "submit")
-        if action in {"draft", "preview"}:
+        if action == "preview":
+            # Previewing is not submitting: show the text, not validation errors.
+            preview, typed_answers = form.raw_summary(), form.raw_answers()
             if survey.accepts_answers(now):
                 survey_save_draft(
                     survey=survey,
                     user=request.user,
-                    summary=form.raw_summary(),
-                    answers=form.raw_answers(),
+                    summary=preview,
+                    answers=typed_answers,
                 )
-            if action == "draft":
-                messages.success(request, _("Your draft is saved."))
-                return redirect(request.path)
-            preview = form.raw_summary()
+            form = SurveyAnswerForm(
+                initial=SurveyAnswerForm.initial_from(
+                    summary=preview, answers=typed_answers
+                ),
+                survey=survey,
+                questions=questions,
+            )
+        elif action == "draft" and survey.accepts_answers(now):
+            survey_save_draft(
+                survey=survey,
+                user=request.user,
+                summary=form.raw_summary(),
+                answers=form.raw_answers(),
+            )
+            messages.success(request, _("Your draft is saved."))
+            return redirect(request.path)
         elif not survey.accepts_answers(now):
             closed_refusal = True
             status = 403

@@ -210,3 +210,29 @@ def test_copy_detection_runs_on_a_real_worker(
     assert job.result["pairs"] == 1
     pair = CopyPair.objects.get()
     assert {pair.response_id, pair.other_id} == {rows[3].pk, rows[299].pk}
+
+
+@pytest.mark.django_db
+def test_a_run_lost_on_the_way_to_a_worker_is_sent_again(
+    survey, user_factory, course, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.survey_services import survey_start_copy_detection
+
+    texts = generated_summaries(3)
+    texts[2] = texts[0]
+    _fill_survey(survey, user_factory, course, texts)
+    lost = Job.objects.create(
+        kind="survey_copies",
+        params={"survey_id": survey.pk},
+        created_at=timezone.now() - timedelta(hours=2),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = survey_start_copy_detection(survey=survey)
+    assert again.pk == lost.pk
+    lost.refresh_from_db()
+    assert lost.state == "done"
+    assert CopyPair.objects.count() == 1

@@ -255,3 +255,25 @@ def test_applicants_and_other_courses_learners_cannot_open_the_survey(
     for user in (applicant, other_learner):
         client.force_login(user)
         assert client.get(survey_url).status_code == 403
+
+
+def test_preview_does_not_report_errors_for_a_summary_still_being_written(
+    client, learner, survey_url
+):
+    client.force_login(learner)
+    page = client.post(
+        survey_url, {"action": "preview", "summary": "短い"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert "too short" not in page.text
+    assert "<p>短い</p>" in page.text
+
+
+def test_saving_a_draft_after_the_due_time_is_refused_without_javascript(
+    client, learner, survey, survey_url
+):
+    survey.due_at = timezone.now() - timedelta(minutes=1)
+    survey.save()
+    client.force_login(learner)
+    response = client.post(survey_url, {"action": "draft", "summary": "遅い"})
+    assert response.status_code == 403
+    assert not SurveyDraft.objects.exists()
