@@ -42,6 +42,10 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     questions = list(survey.questions.all())
     response = selectors.own_response(survey, request.user)
     now = timezone.now()
+    # Staff see the page as learners do, but their answers would skew the
+    # statistics, so only approved learners can save anything.
+    staff_preview = not course.is_learner(request.user)
+    accepts = survey.accepts_answers(now) and not staff_preview
     status = 200
     preview = None
     restored_draft = None
@@ -52,7 +56,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
         if action == "preview":
             # Previewing is not submitting: show the text, not validation errors.
             preview, typed_answers = form.raw_summary(), form.raw_answers()
-            if survey.accepts_answers(now):
+            if accepts:
                 survey_save_draft(
                     survey=survey,
                     user=request.user,
@@ -66,7 +70,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
                 survey=survey,
                 questions=questions,
             )
-        elif action == "draft" and survey.accepts_answers(now):
+        elif action == "draft" and accepts:
             survey_save_draft(
                 survey=survey,
                 user=request.user,
@@ -75,7 +79,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
             )
             messages.success(request, _("Your draft is saved."))
             return redirect(request.path)
-        elif not survey.accepts_answers(now):
+        elif not accepts:
             closed_refusal = True
             status = 403
         elif form.is_valid():
@@ -130,7 +134,8 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
         "restored_draft": restored_draft,
         "preview": preview,
         "closed_refusal": closed_refusal,
-        "accepts_answers": survey.accepts_answers(now),
+        "accepts_answers": accepts,
+        "staff_preview": staff_preview,
         "is_open": survey.is_open(now),
         "is_past_due": survey.is_past_due(now),
         "char_count": count_summary_chars(summary_text),
@@ -146,7 +151,7 @@ def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpRespo
     survey = selectors.get_survey_for_learner(course, number, request.user)
     form = SurveyAnswerForm(request.POST, survey=survey)
     saved_at = None
-    if survey.accepts_answers():
+    if survey.accepts_answers() and course.is_learner(request.user):
         survey_save_draft(
             survey=survey,
             user=request.user,

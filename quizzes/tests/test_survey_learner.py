@@ -277,3 +277,15 @@ def test_saving_a_draft_after_the_due_time_is_refused_without_javascript(
     response = client.post(survey_url, {"action": "draft", "summary": "遅い"})
     assert response.status_code == 403
     assert not SurveyDraft.objects.exists()
+
+
+def test_staff_see_the_survey_but_their_answers_are_not_counted(
+    client, staff, survey_url, questions
+):
+    client.force_login(staff)
+    page = client.get(survey_url, HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "You see this survey as staff" in page.text
+    refused = client.post(survey_url, _answer(questions, JAPANESE_25))
+    assert refused.status_code == 403
+    assert not SurveyResponse.objects.exists()
