@@ -207,6 +207,10 @@ CELERY_BEAT_SCHEDULE["archives-sweep"] = {
     "task": "archives.tasks.archives_sweep",
     "schedule": 15 * 60,
 }
+CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
+    "task": "quizzes.survey_tasks.survey_detect_copies_due",
+    "schedule": 15 * 60,
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {

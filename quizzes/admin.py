@@ -1,1 +1,2 @@
-import quizzes.homework_admin  # noqa: F401
+import quizzes.homework_admin
+import quizzes.survey_admin  # noqa: F401

@@ -1,1 +1,276 @@
-"""The weekly summary survey (the survey issue)."""
+"""The weekly summary survey (the survey issue).
+
+Each lecture has one survey whose centrepiece is the learner's summary of the
+lecture in their own words, plus a few rating / choice / comment questions.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+__all__ = [
+    "CopyPair",
+    "Survey",
+    "SurveyCourseSettings",
+    "SurveyDraft",
+    "SurveyQuestion",
+    "SurveyResponse",
+    "count_summary_chars",
+    "normalise_newlines",
+]
+
+
+def normalise_newlines(text: str) -> str:
+    """Browsers post CRLF; a line break is one character whatever the OS."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def count_summary_chars(text: str) -> int:
+    """Summary length in characters (Japanese has no spaces to count words by).
+
+    Counted after normalising newlines and trimming, in code points: the same
+    rule as the live counter in static/js/survey.js.
+    """
+    return len(normalise_newlines(text).strip())
+
+
+class SurveyCourseSettings(models.Model):
+    """Per-course survey settings, kept in quizzes so the course model stays
+    the courses app's own. A course without a row uses the defaults."""
+
+    course = models.OneToOneField(
+        "courses.Course", on_delete=models.CASCADE, related_name="survey_settings"
+    )
+    only_accepted_summaries_count = models.BooleanField(
+        _("only accepted summaries count toward completion"),
+        default=False,
+        help_text=_(
+            "When on, a summary counts toward completion only once staff "
+            "accepted it; otherwise every submitted summary counts."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("survey settings")
+        verbose_name_plural = _("survey settings")
+
+    def __str__(self) -> str:
+        return str(self.course)
+
+
+class Survey(models.Model):
+    lecture = models.OneToOneField(
+        "courses.Lecture", on_delete=models.CASCADE, related_name="survey"
+    )
+    opens_at = models.DateTimeField(
+        _("opens at"), null=True, blank=True, help_text=_("Empty: open once published.")
+    )
+    due_at = models.DateTimeField(_("due at"))
+    summary_min_chars = models.PositiveIntegerField(
+        _("minimum summary length (characters)"), default=200
+    )
+    summary_max_chars = models.PositiveIntegerField(
+        _("maximum summary length (characters)"), default=2000
+    )
+    allow_late = models.BooleanField(
+        _("accept late answers"),
+        default=False,
+        help_text=_("Learners may still submit or edit after the due time."),
+    )
+    published = models.BooleanField(_("published"), default=False)
+    copies_checked_at = models.DateTimeField(
+        _("copies checked at"), null=True, blank=True, editable=False
+    )
+
+    class Meta:
+        ordering = ["lecture"]
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
+
+    def __str__(self) -> str:
+        return str(self.lecture)
+
+    def get_absolute_url(self) -> str:
+        return reverse("survey", args=[self.lecture.course.slug, self.lecture.number])
+
+    def clean(self) -> None:
+        if self.summary_min_chars > self.summary_max_chars:
+            raise ValidationError(
+                {
+                    "summary_max_chars": _(
+                        "The maximum must not be smaller than the minimum."
+                    )
+                }
+            )
+
+    def is_open(self, now: datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.published and (self.opens_at is None or self.opens_at <= now)
+
+    def is_past_due(self, now: datetime | None = None) -> bool:
+        return (now or timezone.now()) > self.due_at
+
+    def accepts_answers(self, now: datetime | None = None) -> bool:
+        """Submitting and editing: while open and before due, or late when the
+        survey allows it."""
+        now = now or timezone.now()
+        return self.is_open(now) and (not self.is_past_due(now) or self.allow_late)
+
+
+class SurveyQuestion(models.Model):
+    class Kind(models.TextChoices):
+        RATING = "rating", _("Rating 1–5")
+        CHOICE = "choice", _("Single choice")
+        COMMENT = "comment", _("Free comment")
+
+    RATING_VALUES = (1, 2, 3, 4, 5)
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    label = models.CharField(_("label"), max_length=300)
+    required = models.BooleanField(_("required"), default=True)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_("For single choice: a list of options."),
+    )
+
+    class Meta:
+        ordering = ["survey", "position", "pk"]
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CHOICE and (
+            not isinstance(self.choices, list) or len(self.choices) < 2
+        ):
+            raise ValidationError(
+                {"choices": _("A single-choice question needs at least two options.")}
+            )
+
+    @property
+    def key(self) -> str:
+        """The key of this question's answer in SurveyResponse.answers and its
+        form field name. Not a bare number: JSON lookups would read that as
+        an array index."""
+        return f"q_{self.pk}"
+
+
+class SurveyResponse(models.Model):
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Not reviewed")
+        ACCEPTED = "accepted", _("Accepted")
+        NEEDS_REVISION = "needs_revision", _("Needs revision")
+        REJECTED = "rejected", _("Rejected")
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="responses"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="survey_responses",
+    )
+    summary = models.TextField(_("summary"), help_text=_("Markdown."))
+    summary_chars = models.PositiveIntegerField(_("characters"), default=0)
+    answers = models.JSONField(_("answers"), default=dict, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    late = models.BooleanField(_("late"), default=False)
+    review_state = models.CharField(
+        _("review"), max_length=16, choices=Review.choices, default=Review.PENDING
+    )
+    review_comment = models.TextField(_("reviewer comment"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["survey", "submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "user"], name="one_survey_response_per_user"
+            )
+        ]
+        indexes = [models.Index(fields=["survey", "review_state"])]
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.survey}"
+
+
+class SurveyDraft(models.Model):
+    """What the learner is typing, saved as they type so nothing is lost."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="drafts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    summary = models.TextField(blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "user"], name="one_survey_draft_per_user"
+            )
+        ]
+        verbose_name = _("survey draft")
+        verbose_name_plural = _("survey drafts")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.survey}"
+
+
+class CopyPair(models.Model):
+    """A summary that nearly duplicates another one, or the lecture's own
+    description (then `other` is empty). Replaced on each detection run."""
+
+    class Kind(models.TextChoices):
+        PAIR = "pair", _("Near-duplicate summaries")
+        DESCRIPTION = "description", _("Copies the lecture description")
+
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="copy_pairs"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="+"
+    )
+    other = models.ForeignKey(
+        SurveyResponse,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    estimate = models.FloatField(_("estimated similarity"), default=0)
+    similarity = models.FloatField(_("similarity"))
+    found_at = models.DateTimeField(_("found at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["survey", "-similarity"]
+        verbose_name = _("copy pair")
+        verbose_name_plural = _("copy pairs")
+
+    def __str__(self) -> str:
+        return f"{self.survey}: {self.similarity:.2f}"

@@ -1,0 +1,213 @@
+"""Writes of the weekly survey: drafts, submissions, reviews, copy detection."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
+
+from courses.models import Course
+from lms.models import Job
+from quizzes.models import (
+    CopyPair,
+    Survey,
+    SurveyDraft,
+    SurveyResponse,
+    count_summary_chars,
+)
+
+COPY_JOB_KIND = "survey_copies"
+STALE_AFTER = timedelta(minutes=30)
+
+
+class SurveyClosed(Exception):
+    """The survey does not accept answers now (not open yet, or past due)."""
+
+
+def survey_save_draft(*, survey: Survey, user, summary: str, answers: dict) -> None:
+    """Keep what the learner typed; restored on reload or another device.
+
+    One upsert statement: autosave runs every second or so while thousands
+    of learners type before the deadline."""
+    SurveyDraft.objects.bulk_create(
+        [
+            SurveyDraft(
+                survey=survey,
+                user=user,
+                summary=summary,
+                answers=answers,
+                saved_at=timezone.now(),
+            )
+        ],
+        update_conflicts=True,
+        unique_fields=["survey", "user"],
+        update_fields=["summary", "answers", "saved_at"],
+    )
+
+
+@transaction.atomic
+def survey_submit(
+    *,
+    survey: Survey,
+    user,
+    summary: str,
+    answers: dict,
+    now: datetime | None = None,
+) -> SurveyResponse:
+    """Create or replace the learner's one response.
+
+    A changed summary goes back to review (the reviewer's comment stays, so
+    the learner still sees what was asked). The draft is dropped: the
+    response is now the latest text.
+    """
+    now = now or timezone.now()
+    if not survey.accepts_answers(now):
+        raise SurveyClosed
+    late = survey.is_past_due(now)
+    response = (
+        SurveyResponse.objects.select_for_update()
+        .filter(survey=survey, user=user)
+        .first()
+    )
+    if response is None:
+        response, created = SurveyResponse.objects.get_or_create(
+            survey=survey,
+            user=user,
+            defaults={
+                "summary": summary,
+                "summary_chars": count_summary_chars(summary),
+                "answers": answers,
+                "submitted_at": now,
+                "updated_at": now,
+                "late": late,
+            },
+        )
+        if created:
+            SurveyDraft.objects.filter(survey=survey, user=user).delete()
+            return response
+    if response.summary != summary:
+        response.review_state = SurveyResponse.Review.PENDING
+    response.summary = summary
+    response.summary_chars = count_summary_chars(summary)
+    response.answers = answers
+    response.updated_at = now
+    response.late = response.late or late
+    response.save()
+    SurveyDraft.objects.filter(survey=survey, user=user).delete()
+    return response
+
+
+def survey_review(
+    *, response: SurveyResponse, state: str, comment: str, reviewer
+) -> SurveyResponse:
+    response.review_state = state
+    response.review_comment = comment.strip()
+    response.reviewed_by = reviewer
+    response.reviewed_at = timezone.now()
+    response.save(
+        update_fields=["review_state", "review_comment", "reviewed_by", "reviewed_at"]
+    )
+    return response
+
+
+def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
+    from quizzes.models import SurveyCourseSettings
+
+    SurveyCourseSettings.objects.update_or_create(
+        course=course, defaults={"only_accepted_summaries_count": value}
+    )
+
+
+def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
+    """Queue a copy-detection run unless one is already queued or running.
+
+    A run still queued after STALE_AFTER was probably lost on the way to a
+    worker (broker restart): it is sent again, which is safe because the
+    task is idempotent."""
+    from quizzes.survey_tasks import survey_detect_copies
+
+    with transaction.atomic():
+        active = (
+            Job.objects.select_for_update()
+            .filter(
+                kind=COPY_JOB_KIND,
+                params__survey_id=survey.pk,
+                state__in=[Job.State.QUEUED, Job.State.RUNNING],
+            )
+            .first()
+        )
+        if active is not None:
+            if (
+                active.state == Job.State.QUEUED
+                and active.created_at < timezone.now() - STALE_AFTER
+            ):
+                survey_detect_copies.delay_on_commit(
+                    survey_id=survey.pk, job_id=str(active.pk)
+                )
+            return active
+        job = Job.objects.create(
+            kind=COPY_JOB_KIND,
+            label=gettext("Copy detection: %(lecture)s") % {"lecture": survey.lecture},
+            course=survey.lecture.course,
+            created_by=user,
+            params={"survey_id": survey.pk},
+        )
+        survey_detect_copies.delay_on_commit(survey_id=survey.pk, job_id=str(job.pk))
+    return job
+
+
+def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
+    """Find near-duplicate summaries and copies of the lecture description and
+    replace the survey's CopyPair rows with them (safe to run twice)."""
+    from quizzes.survey_copydetect import find_copies
+
+    rows = list(
+        SurveyResponse.objects.filter(survey=survey)
+        .order_by("pk")
+        .values_list("pk", "summary")
+    )
+    if job is not None:
+        Job.objects.filter(pk=job.pk).update(done=0)  # a rerun starts over
+        job.start(total=len(rows))
+    result = find_copies(
+        [text for _, text in rows],
+        reference=survey.lecture.description,
+        progress=job.advance if job is not None else None,
+    )
+    ids = [pk for pk, _ in rows]
+    now = timezone.now()
+    pairs = [
+        CopyPair(
+            survey=survey,
+            kind=CopyPair.Kind.PAIR,
+            response_id=ids[match.left],
+            other_id=ids[match.right],
+            estimate=match.estimate,
+            similarity=match.similarity,
+            found_at=now,
+        )
+        for match in result.pairs
+    ] + [
+        CopyPair(
+            survey=survey,
+            kind=CopyPair.Kind.DESCRIPTION,
+            response_id=ids[match.left],
+            estimate=match.estimate,
+            similarity=match.similarity,
+            found_at=now,
+        )
+        for match in result.reference_copies
+    ]
+    with transaction.atomic():
+        CopyPair.objects.filter(survey=survey).delete()
+        CopyPair.objects.bulk_create(pairs, batch_size=1000)
+        Survey.objects.filter(pk=survey.pk).update(copies_checked_at=now)
+    summary = {
+        "responses": len(rows),
+        "pairs": len(result.pairs),
+        "description_copies": len(result.reference_copies),
+        "candidates": result.candidates,
+    }
+    if job is not None:
+        job.finish(result=summary)
+    return summary

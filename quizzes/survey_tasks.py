@@ -1,0 +1,55 @@
+"""Background work of the weekly survey: copy detection after the due time."""
+
+from celery import shared_task
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from lms.models import Job
+from quizzes.models import Survey, SurveyResponse
+from quizzes.survey_services import (
+    survey_detect_copies_now,
+    survey_start_copy_detection,
+)
+
+__all__ = ["survey_detect_copies", "survey_detect_copies_due"]
+
+
+@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+def survey_detect_copies(*, survey_id: int, job_id: str) -> None:
+    """Run one copy detection. Safe to run twice: results replace the
+    previous ones in one transaction, and a finished job is not redone."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.state == Job.State.DONE:
+        return
+    survey = Survey.objects.select_related("lecture").filter(pk=survey_id).first()
+    if survey is None:
+        job.fail("survey not found")
+        return
+    try:
+        survey_detect_copies_now(survey=survey, job=job)
+    except Exception as exc:
+        job.fail(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(acks_late=True)
+def survey_detect_copies_due() -> int:
+    """Beat: every survey past its due time whose copies were not checked
+    since (late answers or edits count as changes) gets a detection run."""
+    now = timezone.now()
+    changed_since_check = Exists(
+        SurveyResponse.objects.filter(
+            survey=OuterRef("pk"), updated_at__gt=OuterRef("copies_checked_at")
+        )
+    )
+    surveys = (
+        Survey.objects.filter(due_at__lte=now)
+        .filter(Q(copies_checked_at__isnull=True) | Q(changed_since_check))
+        .filter(Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"))))
+        .select_related("lecture__course")
+    )
+    started = 0
+    for survey in surveys:
+        survey_start_copy_detection(survey=survey)
+        started += 1
+    return started

@@ -1,0 +1,390 @@
+"""Views of the weekly survey: the learner's page and the staff pages."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from courses.access import course_learner_required, course_staff_required
+from courses.models import Course
+from lms.models import Job
+from quizzes import survey_selectors as selectors
+from quizzes.models import CopyPair, SurveyResponse, count_summary_chars
+from quizzes.survey_forms import ReviewForm, SurveyAnswerForm
+from quizzes.survey_services import (
+    COPY_JOB_KIND,
+    SurveyClosed,
+    survey_review,
+    survey_save_draft,
+    survey_set_only_accepted_count,
+    survey_start_copy_detection,
+    survey_submit,
+)
+
+PAGE_TEMPLATE = "quizzes/survey/survey.html"
+
+
+# The learner's side ------------------------------------------------------
+
+
+@course_learner_required
+def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """Write, preview, save and submit the summary survey. Works as a plain
+    form (buttons post an `action`); htmx adds autosave and a live preview."""
+    survey = selectors.get_survey_for_learner(course, number, request.user)
+    questions = list(survey.questions.all())
+    response = selectors.own_response(survey, request.user)
+    now = timezone.now()
+    # Staff see the page as learners do, but their answers would skew the
+    # statistics, so only approved learners can save anything.
+    staff_preview = not course.is_learner(request.user)
+    accepts = survey.accepts_answers(now) and not staff_preview
+    status = 200
+    preview = None
+    restored_draft = None
+    closed_refusal = False
+    if request.method == "POST":
+        form = SurveyAnswerForm(request.POST, survey=survey, questions=questions)
+        action = request.POST.get("action", "submit")
+        if action == "preview":
+            # Previewing is not submitting: show the text, not validation errors.
+            preview, typed_answers = form.raw_summary(), form.raw_answers()
+            if accepts:
+                survey_save_draft(
+                    survey=survey,
+                    user=request.user,
+                    summary=preview,
+                    answers=typed_answers,
+                )
+            form = SurveyAnswerForm(
+                initial=SurveyAnswerForm.initial_from(
+                    summary=preview, answers=typed_answers
+                ),
+                survey=survey,
+                questions=questions,
+            )
+        elif action == "draft" and accepts:
+            survey_save_draft(
+                survey=survey,
+                user=request.user,
+                summary=form.raw_summary(),
+                answers=form.raw_answers(),
+            )
+            messages.success(request, _("Your draft is saved."))
+            return redirect(request.path)
+        elif not accepts:
+            closed_refusal = True
+            status = 403
+        elif form.is_valid():
+            try:
+                survey_submit(
+                    survey=survey,
+                    user=request.user,
+                    summary=form.cleaned_data["summary"],
+                    answers=form.answers(),
+                    now=now,
+                )
+            except SurveyClosed:
+                closed_refusal = True
+                status = 403
+            else:
+                messages.success(
+                    request,
+                    _("Your survey is submitted. You can edit it until the due time.")
+                    if not survey.is_past_due(now)
+                    else _("Your late answer is submitted."),
+                )
+                return redirect(request.path)
+    else:
+        draft = selectors.own_draft(survey, request.user)
+        source = response
+        if draft is not None and (
+            response is None
+            or (
+                draft.saved_at > response.updated_at
+                and (draft.summary, draft.answers)
+                != (response.summary, _as_text(response.answers))
+            )
+        ):
+            source = restored_draft = draft
+        initial = (
+            SurveyAnswerForm.initial_from(
+                summary=source.summary, answers=source.answers
+            )
+            if source is not None
+            else {}
+        )
+        form = SurveyAnswerForm(initial=initial, survey=survey, questions=questions)
+    summary_text = (
+        form.raw_summary() if form.is_bound else form.initial.get("summary", "")
+    )
+    context = {
+        "course": course,
+        "lecture": survey.lecture,
+        "survey": survey,
+        "form": form,
+        "response": response,
+        "restored_draft": restored_draft,
+        "preview": preview,
+        "closed_refusal": closed_refusal,
+        "accepts_answers": accepts,
+        "staff_preview": staff_preview,
+        "is_open": survey.is_open(now),
+        "is_past_due": survey.is_past_due(now),
+        "char_count": count_summary_chars(summary_text),
+    }
+    return render(request, PAGE_TEMPLATE, context, status=status)
+
+
+@require_POST
+@course_learner_required
+def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """htmx autosave: store the draft and answer with its status and a fresh
+    Markdown preview. Without htmx, back to the page."""
+    survey = selectors.get_survey_for_learner(course, number, request.user)
+    form = SurveyAnswerForm(request.POST, survey=survey)
+    saved_at = None
+    if survey.accepts_answers() and course.is_learner(request.user):
+        survey_save_draft(
+            survey=survey,
+            user=request.user,
+            summary=form.raw_summary(),
+            answers=form.raw_answers(),
+        )
+        saved_at = timezone.now()
+    if not request.htmx:
+        return redirect("survey", course.slug, number)
+    context = {
+        "survey": survey,
+        "saved_at": saved_at,
+        "accepts_answers": saved_at is not None,
+        "preview": form.raw_summary(),
+        "oob": True,
+    }
+    return HttpResponse(
+        render_to_string(f"{PAGE_TEMPLATE}#draft_status", context, request)
+        + render_to_string(f"{PAGE_TEMPLATE}#preview", context, request)
+    )
+
+
+def _as_text(answers: dict) -> dict:
+    """Answers as a draft stores them (typed text), to compare with a draft."""
+    return {key: str(value) for key, value in answers.items()}
+
+
+# The staff side ----------------------------------------------------------
+
+
+@course_staff_required
+def staff_surveys(request: HttpRequest, course: Course) -> HttpResponse:
+    lectures = (
+        course.lectures.filter(survey__isnull=False)
+        .select_related("survey")
+        .annotate(responses=Count("survey__responses"))
+        .order_by("number")
+    )
+    return render(
+        request,
+        "quizzes/survey/staff_index.html",
+        {
+            "course": course,
+            "lectures": lectures,
+            "learners": selectors.learner_count(course),
+            "only_accepted": selectors.only_accepted_count(course),
+            "is_admin": course.is_admin(request.user),
+        },
+    )
+
+
+@require_POST
+@course_staff_required(admin=True)
+def staff_survey_settings(request: HttpRequest, course: Course) -> HttpResponse:
+    survey_set_only_accepted_count(
+        course=course, value=request.POST.get("only_accepted") == "on"
+    )
+    messages.success(request, _("Survey settings saved."))
+    return redirect("staff_surveys", course.slug)
+
+
+@course_staff_required
+def staff_survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """Response rate, rating distributions and the free comments."""
+    survey = selectors.get_survey_for_staff(course, number)
+    overview = selectors.survey_overview(survey)
+    question = None
+    question_id = request.GET.get("question", "")
+    if question_id.isdigit():
+        question = next(
+            (q for q in overview["comment_questions"] if q.pk == int(question_id)),
+            None,
+        )
+    search = request.GET.get("q", "").strip()
+    comments = Paginator(
+        selectors.survey_comments(survey, question=question, search=search), 50
+    ).get_page(request.GET.get("page"))
+    context = {
+        "course": course,
+        "survey": survey,
+        "lecture": survey.lecture,
+        "comments": comments,
+        "question": question,
+        "search": search,
+        **overview,
+    }
+    template = "quizzes/survey/staff_survey.html"
+    if request.htmx and request.htmx.target == "comments":
+        template += "#comments"
+    return render(request, template, context)
+
+
+@course_staff_required
+def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    search = request.GET.get("q", "").strip()
+    state = request.GET.get("state", "")
+    page = Paginator(
+        selectors.review_list(survey, search=search, state=state), 25
+    ).get_page(request.GET.get("page"))
+    context = {
+        "course": course,
+        "survey": survey,
+        "lecture": survey.lecture,
+        "page": page,
+        "search": search,
+        "state": state,
+        "states": SurveyResponse.Review.choices,
+        "review_choices": ReviewForm.base_fields["state"].choices,
+    }
+    template = "quizzes/survey/staff_summaries.html"
+    if request.htmx and request.htmx.target == "summaries":
+        template += "#summaries"
+    return render(request, template, context)
+
+
+@require_POST
+@course_staff_required
+def staff_review(
+    request: HttpRequest, course: Course, number: int, response_id: int
+) -> HttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    response = get_object_or_404(
+        SurveyResponse.objects.select_related("user"), survey=survey, pk=response_id
+    )
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        survey_review(
+            response=response,
+            state=form.cleaned_data["state"],
+            comment=form.cleaned_data["comment"],
+            reviewer=request.user,
+        )
+    if request.htmx:
+        return render(
+            request,
+            "quizzes/survey/staff_summaries.html#review_row",
+            {
+                "course": course,
+                "survey": survey,
+                "response": response,
+                "review_form": form,
+                "review_choices": ReviewForm.base_fields["state"].choices,
+            },
+        )
+    if form.is_valid():
+        messages.success(request, _("Review saved."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}
+    ):
+        next_url = reverse("staff_survey_summaries", args=[course.slug, number])
+    return redirect(next_url)
+
+
+def _csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@course_staff_required
+def staff_responses_csv(
+    request: HttpRequest, course: Course, number: int
+) -> StreamingHttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    return _csv_response(
+        selectors.responses_csv(survey), f"{course.slug}-survey-{number}-responses.csv"
+    )
+
+
+@course_staff_required
+def staff_aggregates_csv(
+    request: HttpRequest, course: Course, number: int
+) -> StreamingHttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    return _csv_response(
+        selectors.aggregates_csv(survey),
+        f"{course.slug}-survey-{number}-aggregates.csv",
+    )
+
+
+@course_staff_required
+def staff_copies(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    job = (
+        Job.objects.filter(kind=COPY_JOB_KIND, params__survey_id=survey.pk)
+        .order_by("-created_at")
+        .first()
+    )
+    pairs = Paginator(selectors.copy_pairs(survey), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "quizzes/survey/staff_copies.html",
+        {
+            "course": course,
+            "survey": survey,
+            "lecture": survey.lecture,
+            "pairs": pairs,
+            "job": job,
+        },
+    )
+
+
+@require_POST
+@course_staff_required
+def staff_copies_run(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    survey_start_copy_detection(survey=survey, user=request.user)
+    messages.success(request, _("Copy detection started."))
+    return redirect("staff_survey_copies", course.slug, number)
+
+
+@course_staff_required
+def staff_copy_pair(
+    request: HttpRequest, course: Course, number: int, pair_id: int
+) -> HttpResponse:
+    survey = selectors.get_survey_for_staff(course, number)
+    pair = get_object_or_404(selectors.copy_pairs(survey), pk=pair_id)
+    return render(
+        request,
+        "quizzes/survey/staff_copy_pair.html",
+        {
+            "course": course,
+            "survey": survey,
+            "lecture": survey.lecture,
+            "pair": pair,
+            "is_description": pair.kind == CopyPair.Kind.DESCRIPTION,
+        },
+    )

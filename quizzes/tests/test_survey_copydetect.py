@@ -1,0 +1,238 @@
+import random
+import time
+
+import pytest
+from django.urls import reverse
+
+from conftest import wait_for
+from courses.models import Enrollment
+from lms.models import Job
+from quizzes.models import CopyPair, SurveyResponse
+from quizzes.survey_copydetect import find_copies, jaccard, normalise, shingles
+
+VOCABULARY = [
+    "トランスフォーマー",
+    "注意機構",
+    "事前学習",
+    "言語モデル",
+    "スケーリング則",
+    "微調整",
+    "トークン",
+    "埋め込み",
+    "推論",
+    "評価",
+    "強化学習",
+    "人間のフィードバック",
+    "文脈内学習",
+    "検索拡張生成",
+    "パラメータ",
+    "データセット",
+    "損失関数",
+    "勾配",
+    "計算資源",
+    "性能",
+    "は",
+    "を",
+    "が",
+    "に",
+    "で",
+    "と",
+    "の",
+    "について",
+    "重要",
+    "である",
+    "学んだ",
+    "理解した",
+    "説明された",
+    "興味深い",
+    "難しい",
+    "実験",
+    "結果",
+    "attention",
+    "scaling",
+    "model",
+    "data",
+]
+
+
+def generated_summaries(count: int, *, seed: int = 7) -> list[str]:
+    """Distinct summaries on the same lecture: the same vocabulary, each in
+    its own order, 250 to 400 characters."""
+    rng = random.Random(seed)
+    texts = []
+    for _ in range(count):
+        sentences = [
+            "".join(rng.choice(VOCABULARY) for _ in range(rng.randint(8, 14))) + "。"
+            for _ in range(rng.randint(6, 9))
+        ]
+        texts.append("".join(sentences))
+    return texts
+
+
+def lightly_edited(text: str) -> str:
+    """A copy with a sentence added, another's punctuation and spacing changed."""
+    middle = len(text) // 2
+    return (
+        text[:middle].replace("。", "．")
+        + "\n\n私もそう思いました。"
+        + text[middle:].replace("トークン", "ﾄｰｸﾝ")
+    )
+
+
+def test_normalising_folds_width_case_punctuation_and_spacing():
+    assert normalise("ＡＢＣ，ｄｅｆ！ 注意 機構。") == "abcdef注意機構"
+    assert (
+        jaccard(shingles("注意機構を学んだ。"), shingles("注意 機構を、学んだ")) == 1.0
+    )
+
+
+def test_planted_near_duplicates_are_found_among_thousands_in_seconds():
+    texts = generated_summaries(4000)
+    planted = {(10, 3999), (1234, 2500), (77, 3000)}
+    for original, copy in planted:
+        texts[copy] = lightly_edited(texts[original])
+    started = time.monotonic()
+    result = find_copies(texts)
+    elapsed = time.monotonic() - started
+    found = {(m.left, m.right) for m in result.pairs}
+    assert found == planted
+    assert all(m.similarity >= 0.5 for m in result.pairs)
+    assert elapsed < 10, f"took {elapsed:.1f}s"
+    # LSH keeps the exact comparisons to a sliver of the 8 million pairs
+    assert result.candidates < 80_000
+
+
+def test_distinct_summaries_are_not_flagged():
+    result = find_copies(generated_summaries(1500, seed=99))
+    assert result.pairs == []
+
+
+def test_summaries_that_mostly_copy_the_lecture_description_are_listed():
+    description = generated_summaries(1, seed=1)[0]
+    texts = generated_summaries(200, seed=2)
+    texts[5] = description[: len(description) * 3 // 4] + "以上です。"
+    result = find_copies(texts, reference=description)
+    assert [m.left for m in result.reference_copies] == [5]
+    assert result.reference_copies[0].similarity > 0.9
+
+
+def test_empty_and_tiny_summaries_do_not_break_detection():
+    result = find_copies(["", "短い", "短い", "。。。"])
+    assert [(m.left, m.right) for m in result.pairs] == [(1, 2)]
+
+
+def _fill_survey(survey, user_factory, course, texts):
+    users = [user_factory() for _ in texts]
+    Enrollment.objects.bulk_create(
+        [Enrollment(user=u, course=course, status="approved") for u in users]
+    )
+    return SurveyResponse.objects.bulk_create(
+        [
+            SurveyResponse(survey=survey, user=u, summary=t)
+            for u, t in zip(users, texts, strict=True)
+        ]
+    )
+
+
+@pytest.mark.django_db
+def test_staff_start_detection_and_compare_a_pair_side_by_side(
+    client, staff, survey, user_factory, course, django_capture_on_commit_callbacks
+):
+    texts = generated_summaries(6)
+    texts[5] = lightly_edited(texts[0])
+    rows = _fill_survey(survey, user_factory, course, texts)
+    client.force_login(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("staff_survey_copies_run", args=["llm", 2]))
+    pair = CopyPair.objects.get()
+    assert {pair.response_id, pair.other_id} == {rows[0].pk, rows[5].pk}
+    job = Job.objects.get(kind="survey_copies")
+    assert job.state == "done"
+    page = client.get(reverse("staff_survey_copies", args=["llm", 2]))
+    assert page.status_code == 200
+    side_by_side = client.get(
+        reverse("staff_survey_copy_pair", args=["llm", 2, pair.pk])
+    )
+    assert texts[0] in side_by_side.text
+    assert "私もそう思いました" in side_by_side.text
+
+
+@pytest.mark.django_db
+def test_a_second_run_replaces_the_results_instead_of_adding_to_them(
+    survey, user_factory, course
+):
+    from quizzes.survey_services import survey_detect_copies_now
+
+    texts = generated_summaries(4)
+    texts[3] = texts[0]
+    _fill_survey(survey, user_factory, course, texts)
+    survey_detect_copies_now(survey=survey)
+    survey_detect_copies_now(survey=survey)
+    assert CopyPair.objects.filter(kind="pair").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_beat_sweep_checks_surveys_past_their_due_time_once(
+    survey, user_factory, course, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.survey_tasks import survey_detect_copies_due
+
+    texts = generated_summaries(3)
+    texts[2] = texts[1]
+    _fill_survey(survey, user_factory, course, texts)
+    assert survey_detect_copies_due() == 0  # not due yet
+    survey.due_at = timezone.now() - timedelta(minutes=1)
+    survey.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert survey_detect_copies_due() == 1
+    assert CopyPair.objects.count() == 1
+    assert survey_detect_copies_due() == 0  # nothing changed since
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_copy_detection_runs_on_a_real_worker(
+    celery_worker, survey, user_factory, course
+):
+    from quizzes.survey_services import survey_start_copy_detection
+
+    texts = generated_summaries(300)
+    texts[299] = lightly_edited(texts[3])
+    rows = _fill_survey(survey, user_factory, course, texts)
+    job = survey_start_copy_detection(survey=survey)
+    wait_for(lambda: Job.objects.get(pk=job.pk).is_finished, timeout=60)
+    job.refresh_from_db()
+    assert job.state == "done", job.error
+    assert job.result["pairs"] == 1
+    pair = CopyPair.objects.get()
+    assert {pair.response_id, pair.other_id} == {rows[3].pk, rows[299].pk}
+
+
+@pytest.mark.django_db
+def test_a_run_lost_on_the_way_to_a_worker_is_sent_again(
+    survey, user_factory, course, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.survey_services import survey_start_copy_detection
+
+    texts = generated_summaries(3)
+    texts[2] = texts[0]
+    _fill_survey(survey, user_factory, course, texts)
+    lost = Job.objects.create(
+        kind="survey_copies",
+        params={"survey_id": survey.pk},
+        created_at=timezone.now() - timedelta(hours=2),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = survey_start_copy_detection(survey=survey)
+    assert again.pk == lost.pk
+    lost.refresh_from_db()
+    assert lost.state == "done"
+    assert CopyPair.objects.count() == 1
