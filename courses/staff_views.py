@@ -1,9 +1,10 @@
-"""Staff pages of a course: applications and announcements."""
+"""Staff pages of a course: overview, applications and announcements."""
 
 import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,7 @@ from courses.access import course_staff_required
 from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
 from courses.models import Course, Enrollment
 from lms.models import Job
+from quizzes.models import Homework, Survey
 
 PAGE_SIZE = 50
 
@@ -172,5 +174,26 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
             "form": form,
             "job": job,
             "announcements": course.announcements.select_related("email_job")[:50],
+        },
+    )
+
+
+@course_staff_required
+def course_overview(request: HttpRequest, course: Course) -> HttpResponse:
+    """The staff's start page of a course: every lecture with its homework,
+    survey and materials pages, and the course-wide pages."""
+    lectures = course.lectures.annotate(
+        has_homework=Exists(Homework.objects.filter(lecture=OuterRef("pk"))),
+        has_survey=Exists(Survey.objects.filter(lecture=OuterRef("pk"))),
+        materials=Count("materials", distinct=True),
+    ).order_by("number")
+    return render(
+        request,
+        "courses/staff/overview.html",
+        {
+            "course": course,
+            "lectures": lectures,
+            "is_course_admin": course.is_admin(request.user),
+            "counts": selectors.application_counts(course=course),
         },
     )

@@ -19,6 +19,7 @@ urlpatterns = [
         views.calendar_token_regenerate,
         name="course_calendar_renew",
     ),
+    path("staff/<slug:slug>/", staff_views.course_overview, name="staff_course"),
     path(
         "staff/<slug:slug>/applications/",
         staff_views.applications,
