@@ -185,7 +185,7 @@ def course_overview(request: HttpRequest, course: Course) -> HttpResponse:
     lectures = course.lectures.annotate(
         has_homework=Exists(Homework.objects.filter(lecture=OuterRef("pk"))),
         has_survey=Exists(Survey.objects.filter(lecture=OuterRef("pk"))),
-        materials=Count("materials", distinct=True),
+        material_count=Count("materials", distinct=True),
     ).order_by("number")
     return render(
         request,
