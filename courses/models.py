@@ -326,6 +326,10 @@ class Lecture(models.Model):
     def ends_at(self):
         return self.starts_at + self.duration
 
+    @property
+    def has_ended(self) -> bool:
+        return timezone.now() > self.ends_at
+
     def live_link_visible(self, now=None) -> bool:
         """The live link shows from LIVE_LINK_LEAD before the start to the end."""
         now = now or timezone.now()

@@ -2,6 +2,7 @@
 translation, or a .po edited without compiling, fails here."""
 
 import gettext
+import re
 from pathlib import Path
 
 import polib
@@ -42,3 +43,25 @@ def test_the_compiled_catalog_matches_the_source(po_path):
         assert compiled._catalog.get(key) == entry.msgstr, (
             f"{po_path.with_suffix('.mo')} is stale: run `make messages`"
         )
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w*\}")
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parents[3].name))
+def test_every_translation_keeps_the_placeholders_of_its_source(po_path):
+    """A translation that drops %(number)s was copied from another string."""
+    wrong = []
+    for entry in polib.pofile(str(po_path)).translated_entries():
+        if entry.msgid_plural:
+            source = set(PLACEHOLDER.findall(entry.msgid_plural)) - {"%(counter)s"}
+            targets = [
+                set(PLACEHOLDER.findall(text)) - {"%(counter)s"}
+                for text in entry.msgstr_plural.values()
+            ]
+            wrong += [entry.msgid for target in targets if target != source]
+        elif sorted(PLACEHOLDER.findall(entry.msgid)) != sorted(
+            PLACEHOLDER.findall(entry.msgstr)
+        ):
+            wrong.append(entry.msgid)
+    assert wrong == []
