@@ -7,6 +7,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from competitions.storage import private_storage
 
@@ -233,7 +234,8 @@ class Entry(models.Model):
         QUEUED = "queued", _("Queued")
         SCORING = "scoring", _("Scoring")
         SCORED = "scored", _("Scored")
-        REJECTED = "rejected", _("Rejected")
+        # Context: "Rejected" is also an application decision (不許可).
+        REJECTED = "rejected", pgettext_lazy("competition entry", "Rejected")
         FAILED = "failed", _("Failed")
 
     # Entries in these states use up one of the day's submissions; a rejected
