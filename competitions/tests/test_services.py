@@ -80,8 +80,7 @@ def test_a_worker_killed_mid_scoring_leaves_the_entry_to_be_scored_exactly_once(
     assert services.submissions_used_today(competition=competition, user=learner) == 1
 
 
-def test_a_100000_row_entry_is_scored_end_to_end_in_a_few_seconds(course, learner):
-    import time
+def test_a_100000_row_entry_is_scored_end_to_end(course, learner):
 
     from competitions.models import Answer
 
@@ -102,11 +101,9 @@ def test_a_100000_row_entry_is_scored_end_to_end_in_a_few_seconds(course, learne
     entry = Entry(competition=competition, user=learner, original_name="big.csv")
     entry.file.save("big.csv", ContentFile(body.encode()), save=True)
 
-    started = time.perf_counter()
     status = services.entry_score(entry_id=entry.pk)
-    elapsed = time.perf_counter() - started
 
+    # How fast is measured in bench/ (about 0.7 s here), not asserted in a test.
     entry.refresh_from_db()
     assert status == Entry.Status.SCORED
     assert entry.public_score == 0.0
-    assert elapsed < 3.0, elapsed  # about 0.7 s on a busy 2-core machine

@@ -1,7 +1,6 @@
 """Reading a submission: each bad file gets a clear message on the right row."""
 
 import io
-import time
 import tracemalloc
 
 import pytest
@@ -133,20 +132,19 @@ def test_json_lines_are_read_and_a_bad_line_is_reported():
     )
 
 
-def test_a_100000_row_file_is_scored_in_well_under_a_second_or_two():
+def test_a_100000_row_file_is_scored_in_flat_memory():
+    """Speed is measured in bench/ (not a timed test); here: memory stays a few
+    slots per test row, never a copy of the file."""
     n = 100_000
     rows = [(str(i), str(i % 7), i % 2 == 0) for i in range(n)]
     key = AnswerKey.build(rows, metric="macro_f1")
     data = ("id,prediction\n" + "".join(f"{i},{i % 5}\n" for i in range(n))).encode()
 
     tracemalloc.start()
-    started = time.perf_counter()
     result = score_file(io.BytesIO(data), key)
-    elapsed = time.perf_counter() - started
     _current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
     assert result.ok
-    assert elapsed < 3.0
     # Working memory is a few slots per test row, not a copy of the file.
     assert peak < 40 * 1024 * 1024
