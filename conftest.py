@@ -27,6 +27,11 @@ from courses.models import Course, CourseRole, Enrollment, Lecture
 from lms.celery import app as celery_app
 
 SERVICES = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_URL"))
+# One private queue for the whole test session, set before anything is
+# published: Celery's router keeps the queue it first saw, so switching queues
+# per test would strand later tests' messages on an unwatched queue.
+TEST_QUEUE = f"koza-test-{uuid.uuid4().hex[:8]}"
+celery_app.conf.task_default_queue = TEST_QUEUE
 PASSWORD = "correct-horse-battery-9"  # noqa: S105
 
 
@@ -187,7 +192,7 @@ class WorkerPool:
     reading the test database. Start, SIGKILL and restart them at will."""
 
     def __init__(self, tmp_path: Path):
-        self.queue = f"koza-test-{uuid.uuid4().hex[:8]}"
+        self.queue = TEST_QUEUE
         self.processes: list[subprocess.Popen] = []
         self.tmp_path = tmp_path
         db = settings.DATABASES["default"]
@@ -250,14 +255,12 @@ def celery_worker(transactional_db, tmp_path):
         pytest.skip("needs DATABASE_URL and REDIS_URL (real services)")
     pool = WorkerPool(tmp_path)
     celery_app.conf.task_always_eager = False
-    previous_queue = celery_app.conf.task_default_queue
-    celery_app.conf.task_default_queue = pool.queue
+    celery_app.control.purge()  # nothing left over from an earlier test
     pool.start()
     try:
         yield pool
     finally:
         pool.stop_all()
-        celery_app.conf.task_default_queue = previous_queue
         celery_app.conf.task_always_eager = True
 
 
