@@ -8,4 +8,4 @@ class QuizzesConfig(AppConfig):
 
     def ready(self) -> None:
         # Deadlines appear in "this week" and in the calendar feed.
-        from quizzes import homework_deadlines, survey_deadlines  # noqa: F401
+        from quizzes import deadlines  # noqa: F401
