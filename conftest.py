@@ -55,6 +55,12 @@ def _close_connection_pools(django_db_setup):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create hundreds of users; real password hashing is for bench/."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _isolated_cache_and_eager_tasks():
     """Each test starts with an empty cache (rate limits included) and runs
     Celery tasks in-process; `celery_worker` switches to a real worker."""
