@@ -34,9 +34,12 @@ def test_it_builds_approved_verified_learners_who_can_log_in(settings, client):
     course = seed(settings)
     approved = Enrollment.objects.filter(course=course, status="approved")
     assert approved.count() == 60
-    assert EmailAddress.objects.filter(
-        user__enrollments__course=course, verified=True, primary=True
-    ).count() == 60
+    assert (
+        EmailAddress.objects.filter(
+            user__enrollments__course=course, verified=True, primary=True
+        ).count()
+        == 60
+    )
     assert client.login(email="scale-7@example.com", password="koza-scale")
 
 
@@ -47,7 +50,8 @@ def test_every_lecture_has_published_homework_of_five_by_four_and_a_survey(setti
     for homework in homeworks:
         assert homework.questions.count() == 5
         assert all(q.choices.count() == 4 for q in homework.questions.all())
-        assert sum(c.is_correct for q in homework.questions.all() for c in q.choices.all()) == 5
+        choices = [c for q in homework.questions.all() for c in q.choices.all()]
+        assert sum(c.is_correct for c in choices) == 5
         assert homework.lecture.survey.published
 
 
@@ -63,9 +67,10 @@ def test_past_weeks_have_a_realistic_spread_and_this_week_is_open_and_empty(sett
     # Some learners miss weeks, most submit, a few are late.
     assert 0.4 * 60 * 3 < submissions.count() < 60 * 3
     assert 0 < submissions.filter(is_late=True).count() < submissions.count() * 0.3
-    assert SubmissionAnswer.objects.filter(
-        submission__in=submissions
-    ).count() == submissions.count() * 5
+    assert (
+        SubmissionAnswer.objects.filter(submission__in=submissions).count()
+        == submissions.count() * 5
+    )
     summaries = SurveyResponse.objects.filter(survey__lecture__course=course)
     assert 0.4 * 60 * 3 < summaries.count() < 60 * 3
     assert not summaries.filter(survey__lecture=current.lecture).exists()

@@ -311,7 +311,8 @@ def seed_scale(
     for user in users:
         if rng.random() < 0.6 * engagement[user.id] + 0.1:
             for attempt in range(rng.randint(1, 3)):
-                score = min(1.0, max(0.0, rng.gauss(0.55 + 0.3 * engagement[user.id], 0.08)))
+                mean = 0.55 + 0.3 * engagement[user.id]
+                score = min(1.0, max(0.0, rng.gauss(mean, 0.08)))
                 at = now - timedelta(days=rng.uniform(0, 27), minutes=attempt)
                 entries.append(
                     Entry(
