@@ -34,10 +34,12 @@ SUMMARY = (
     "notebook fine-tunes a small model on a free GPU. I want to try the "
     "evaluation exercise again with a larger validation set next week."
 )
-STATE = {"next": 0, "flows": 0, "done": False}
+STATE = {"next": 0, "flows": 0, "done": False, "stopping": False}
 
 
 def next_learner(*, cycle: bool) -> dict | None:
+    if STATE["stopping"]:
+        return None
     index = STATE["next"]
     if index >= len(LEARNERS):
         if not cycle:
@@ -185,7 +187,10 @@ def main() -> None:
     deadline = started + CONFIG["seconds"]
     while time.perf_counter() < deadline and not STATE["done"]:
         gevent.sleep(0.2)
-    if STATE["done"]:  # the last learners finish their flow
+    # Time is up: no learner starts a new flow, the ones under way finish
+    # theirs, so every request the server answered is counted.
+    STATE["stopping"] = True
+    if MODE == "flow":
         finish = time.perf_counter() + 30
         while runner.user_count and time.perf_counter() < finish:
             gevent.sleep(0.1)
