@@ -90,14 +90,48 @@ class Course(models.Model):
 
     def is_learner(self, user) -> bool:
         """An approved learner of this course."""
-        return (
-            user.is_authenticated
-            and Enrollment.objects.filter(
-                course=self, user=user, status=Enrollment.Status.APPROVED
-            ).exists()
-        )
+        if not user.is_authenticated:
+            return False
+        cache_attr = f"_course_learner_{self.pk}"
+        if not hasattr(user, cache_attr):
+            setattr(
+                user,
+                cache_attr,
+                Enrollment.objects.filter(
+                    course=self, user=user, status=Enrollment.Status.APPROVED
+                ).exists(),
+            )
+        return getattr(user, cache_attr)
 
     def can_view_content(self, user) -> bool:
+        """Staff or an approved learner. Every learner page asks this, so the
+        role and the enrollment come in one query (and are kept on the user
+        object for the rest of the request)."""
+        if not user.is_authenticated:
+            return False
+        role_attr = f"_course_role_{self.pk}"
+        learner_attr = f"_course_learner_{self.pk}"
+        if not user.is_superuser and not hasattr(user, role_attr):
+            role, learner = (
+                Course.objects.filter(pk=self.pk)
+                .values_list(
+                    models.Subquery(
+                        CourseRole.objects.filter(course=self.pk, user=user.pk).values(
+                            "role"
+                        )[:1]
+                    ),
+                    models.Exists(
+                        Enrollment.objects.filter(
+                            course=self.pk,
+                            user=user.pk,
+                            status=Enrollment.Status.APPROVED,
+                        )
+                    ),
+                )
+                .get()
+            )
+            setattr(user, role_attr, role)
+            setattr(user, learner_attr, learner)
         return self.is_staff(user) or self.is_learner(user)
 
     def applications_are_open(self, now=None) -> bool:

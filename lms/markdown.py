@@ -4,6 +4,8 @@ Everything a person typed (course descriptions, questions, summaries,
 announcements) goes through `render_markdown`; the output can be marked safe.
 """
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 
@@ -27,7 +29,11 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 
 
+@lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
+    """Pure, so memoised per process: a homework page renders the same 25
+    question and choice texts for every one of thousands of learners, and
+    python-markdown builds its parser anew on each call (~2 ms)."""
     html = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
     return nh3.clean(
         html,

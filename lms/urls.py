@@ -1,4 +1,5 @@
 from allauth.account.decorators import secure_admin_login
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,3 +25,8 @@ urlpatterns = [
     path("", include("completion.urls")),
     path("", include("archives.urls")),
 ]
+
+# Floor views for the deadline-spike benchmark (bench/bench_spike.py): only
+# when the benchmark starts the server with BENCH_VIEWS=1.
+if settings.BENCH_VIEWS:
+    urlpatterns.append(path("bench/", include("bench.urls")))

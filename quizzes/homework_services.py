@@ -181,14 +181,19 @@ def homework_submit(
             try:
                 with transaction.atomic():
                     submission = Submission.objects.create(
-                        homework=homework, user=user, submitted_at=now, revision=0
+                        homework=homework,
+                        user=user,
+                        submitted_at=now,
+                        is_late=state == Homework.State.LATE,
+                        token=token,
                     )
                 created = True
             except IntegrityError:  # another request created it first: wait
                 submission = mine.get()
         if not created and submission.token == token:
             return submission, False
-        SubmissionAnswer.objects.filter(submission=submission).delete()
+        if not created:  # a new row has no answers and is already up to date
+            SubmissionAnswer.objects.filter(submission=submission).delete()
         SubmissionAnswer.objects.bulk_create(
             [
                 SubmissionAnswer(
@@ -197,14 +202,15 @@ def homework_submit(
                 for question_id, choice_id in answers.items()
             ]
         )
-        submission.token = token
-        submission.submitted_at = now
-        submission.is_late = state == Homework.State.LATE
-        submission.revision += 1
-        submission.score = None
-        submission.graded_at = None
-        submission.graded_key_version = None
-        submission.save()
+        if not created:
+            submission.token = token
+            submission.submitted_at = now
+            submission.is_late = state == Homework.State.LATE
+            submission.revision += 1
+            submission.score = None
+            submission.graded_at = None
+            submission.graded_key_version = None
+            submission.save()
         DraftAnswer.objects.filter(homework=homework, user=user).delete()
         # The homework has an ungraded submission again (staff may have graded
         # early); the sweep regrades it after reveal.

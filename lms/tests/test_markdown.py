@@ -56,3 +56,12 @@ def test_the_template_filter_renders_sanitised_markdown():
     )
     assert "<em>hi</em>" in rendered
     assert "<script>" not in rendered
+
+
+def test_a_text_rendered_again_comes_from_the_cache_still_sanitised():
+    source = "**again** <img src=x onerror=alert(1)>"
+    first = render_markdown(source)
+    hits = render_markdown.cache_info().hits
+    assert render_markdown(source) == first
+    assert render_markdown.cache_info().hits == hits + 1
+    assert "onerror" not in first and "<strong>again</strong>" in first
