@@ -3,6 +3,7 @@ can read, and no file left behind. Koza accepts no archives anywhere, so an
 archive (a zip bomb included) is refused wherever it is sent."""
 
 import io
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -14,12 +15,15 @@ from archives.models import Material
 from competitions.models import Entry, Participant
 from quizzes.models import Question
 
+TMP = Path(tempfile.gettempdir())
+
 
 def zip_bomb() -> bytes:
     """A small zip that inflates to 200 MB of zeros."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("../../../../tmp/escape.csv", b"0" * (200 * 1024 * 1024))
+        name = "../../../.." + str(TMP / "escape.csv")
+        archive.writestr(name, b"0" * (200 * 1024 * 1024))
     return buffer.getvalue()
 
 
@@ -30,7 +34,13 @@ TRUNCATED_NOTEBOOK = b'{"nbformat": 4, "nbformat_minor": 5, "cells": [{"cell_'
 
 def stored_files() -> list[Path]:
     roots = [Path(settings.MEDIA_ROOT), Path(settings.PRIVATE_MEDIA_ROOT)]
-    return sorted(p for root in roots if root.exists() for p in root.rglob("*") if p.is_file())
+    return sorted(
+        path
+        for root in roots
+        if root.exists()
+        for path in root.rglob("*")
+        if path.is_file()
+    )
 
 
 @pytest.fixture
@@ -91,7 +101,7 @@ def test_an_archive_sent_as_a_competition_entry_is_rejected_with_a_reason(
     entry = Entry.objects.latest("pk")
     assert entry.status == Entry.Status.REJECTED
     assert entry.reason or entry.row_errors
-    assert not Path("/tmp/escape.csv").exists()
+    assert not (TMP / "escape.csv").exists()
     assert Path(entry.file.path).is_relative_to(settings.PRIVATE_MEDIA_ROOT)
 
 
@@ -123,16 +133,20 @@ def test_a_path_in_an_entry_file_name_never_leaves_the_private_folder(client, wo
         "/courses/llm/competition/upload/",
         {
             "file": SimpleUploadedFile(
-                "../../../../../tmp/koza-escape.csv", b"id,prediction\n", "text/csv"
+                "../../../../.." + str(TMP / "koza-escape.csv"),
+                b"id,prediction\n",
+                "text/csv",
             )
         },
     )
     entry = Entry.objects.latest("pk")
-    assert Path(entry.file.path).resolve().is_relative_to(
-        Path(settings.PRIVATE_MEDIA_ROOT).resolve()
+    assert (
+        Path(entry.file.path)
+        .resolve()
+        .is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT).resolve())
     )
     assert "/" not in entry.original_name
-    assert not Path("/tmp/koza-escape.csv").exists()
+    assert not (TMP / "koza-escape.csv").exists()
 
 
 @pytest.mark.parametrize(
