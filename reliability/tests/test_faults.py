@@ -1,0 +1,156 @@
+"""Faults with the real services: the broker goes away while learners
+submit, a task is delivered twice, the database connection drops mid-task.
+The database is the source of truth; nothing submitted is lost and nothing is
+done twice."""
+
+import socket
+import subprocess
+from datetime import timedelta
+
+import pytest
+import redis
+from django.utils import timezone
+
+from competitions import services as competition_services
+from competitions.models import Entry
+from competitions.tests.conftest import csv_upload, perfect_rows
+from conftest import WorkerPool, wait_for
+from lms.celery import app as celery_app
+from quizzes.models import Homework, Submission, SurveyResponse
+from quizzes.tests.homework_factories import answers_for, post_data
+
+pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of our own, to stop and start without disturbing the
+    Redis every other test (and helper) uses."""
+
+    def __init__(self, directory):
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.directory = directory
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        client = redis.Redis.from_url(self.url)
+        wait_for(lambda: self._ping(client), timeout=10)
+
+    @staticmethod
+    def _ping(client) -> bool:
+        try:
+            return client.ping()
+        except redis.ConnectionError:
+            return False
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def _forget_broker_connections() -> None:
+    """Make the next publish connect to the broker_url set now."""
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def private_broker(tmp_path, settings):
+    """The test process and its workers use a private Redis as the broker."""
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        pytest.skip("needs PostgreSQL")
+    server = PrivateRedis(tmp_path)
+    server.start()
+    pool = WorkerPool(tmp_path)
+    pool.env |= {
+        "CELERY_BROKER_URL": server.url,
+        "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+    }
+    previous = (
+        celery_app.conf.broker_url,
+        celery_app.conf.task_default_queue,
+    )
+    celery_app.conf.broker_url = server.url
+    celery_app.conf.task_default_queue = pool.queue
+    celery_app.conf.task_always_eager = False
+    _forget_broker_connections()
+    try:
+        yield server, pool
+    finally:
+        pool.stop_all()
+        server.stop()
+        celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
+        celery_app.conf.task_always_eager = True
+        _forget_broker_connections()
+
+
+def test_learners_submit_while_the_broker_is_down_and_the_sweep_finishes_the_work(
+    client, world, private_broker
+):
+    server, pool = private_broker
+    server.stop()
+    learner = world.users["learner"]
+    client.force_login(learner)
+
+    # Homework: saved, and the learner is told so.
+    answers = answers_for(world.homework, correct=4)
+    response = client.post(
+        world.homework.get_absolute_url(), post_data(answers), follow=True
+    )
+    assert response.status_code == 200
+    assert "Your answers are submitted." in response.content.decode()
+    # Survey: saved.
+    response = client.post(
+        world.survey.get_absolute_url(),
+        {"summary": "Attention lets each token look at every other token."},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert SurveyResponse.objects.get(user=learner).summary.startswith("Attention")
+    # Competition entry: stored and queued, the learner sees it submitted.
+    response = client.post(
+        "/courses/llm/competition/upload/",
+        {"file": csv_upload(perfect_rows())},
+        follow=True,
+    )
+    assert response.status_code == 200
+    entry = Entry.objects.filter(user=learner).latest("pk")
+    assert entry.status == Entry.Status.QUEUED
+    assert Submission.objects.filter(user=learner, score=None).count() == 1
+
+    # Redis comes back; a worker starts; the periodic sweeps find the work.
+    server.start()
+    pool.start()
+    Entry.objects.filter(pk=entry.pk).update(
+        enqueued_at=timezone.now() - timedelta(hours=1)
+    )
+    assert competition_services.entries_sweep()["resent"] >= 1
+    wait_for(
+        lambda: Entry.objects.get(pk=entry.pk).status == Entry.Status.SCORED,
+        timeout=60,
+    )
+    assert Entry.objects.get(pk=entry.pk).public_score == 1.0
+
+    from quizzes.homework_tasks import homework_grade_due
+
+    Homework.objects.filter(pk=world.homework.pk).update(
+        due_at=timezone.now() - timedelta(minutes=5),
+        reveal_at=timezone.now() - timedelta(minutes=1),
+    )
+    assert homework_grade_due() == 1
+    wait_for(lambda: Submission.objects.get(user=learner).score is not None, timeout=60)
+    assert Submission.objects.get(user=learner).score == 4
