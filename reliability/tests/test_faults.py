@@ -16,8 +16,9 @@ from competitions.models import Entry
 from competitions.tests.conftest import csv_upload, perfect_rows
 from conftest import WorkerPool, wait_for
 from lms.celery import app as celery_app
+from lms.models import Job
 from quizzes.models import Homework, Submission, SurveyResponse
-from quizzes.tests.homework_factories import answers_for, post_data
+from quizzes.tests.homework_factories import answers_for, make_homework, post_data
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -154,3 +155,45 @@ def test_learners_submit_while_the_broker_is_down_and_the_sweep_finishes_the_wor
     assert homework_grade_due() == 1
     wait_for(lambda: Submission.objects.get(user=learner).score is not None, timeout=60)
     assert Submission.objects.get(user=learner).score == 4
+
+
+def test_grading_survives_the_database_connection_dropping_mid_task(
+    course, celery_worker
+):
+    """The worker's PostgreSQL connection is terminated while it grades: the
+    task retries with backoff on a fresh connection and the grades come out
+    exactly as an undisturbed run's."""
+    from django.db import connection
+
+    from quizzes.homework_services import homework_start_grading
+    from quizzes.tests.test_homework_grading import (
+        _expected_scores,
+        _random_submissions,
+        _scores,
+    )
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    past = timezone.now() - timedelta(days=10)
+    homework = make_homework(
+        course.lectures.get(number=1), opens_at=past, due_at=past + timedelta(days=1)
+    )
+    _random_submissions(homework, learners=1500)
+    celery_worker.stop_all()
+    app_name = f"koza-grader-{celery_worker.queue}"
+    celery_worker.start(extra_env={"HOMEWORK_GRADE_CHUNK": "3", "PGAPPNAME": app_name})
+    job = homework_start_grading(homework=Homework.objects.get(pk=homework.pk))
+    wait_for(lambda: Job.objects.get(pk=job.pk).done > 0, timeout=60, interval=0.02)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            [app_name],
+        )
+        assert cursor.fetchall(), "the worker's connection was not found"
+    assert Job.objects.get(pk=job.pk).done < Job.objects.get(pk=job.pk).total
+    wait_for(lambda: Homework.objects.get(pk=homework.pk).is_graded, timeout=120)
+    assert _scores(homework) == _expected_scores(homework)
+    assert Job.objects.get(pk=job.pk).state == Job.State.DONE
+    log = celery_worker.processes[-1].log_path.read_text()
+    assert "Retry in" in log
