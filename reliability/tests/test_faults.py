@@ -197,3 +197,62 @@ def test_grading_survives_the_database_connection_dropping_mid_task(
     assert Job.objects.get(pk=job.pk).state == Job.State.DONE
     log = celery_worker.processes[-1].log_path.read_text()
     assert "Retry in" in log
+
+
+def test_the_same_task_delivered_twice_does_its_work_once(
+    course, learner, celery_worker, settings, tmp_path
+):
+    """A broker may deliver a message twice (a worker restart with acks_late):
+    one score, one email, one grading result."""
+    from competitions.models import Entry
+    from competitions.tasks import entry_score_task
+    from competitions.tests.conftest import load_answers, make_competition
+    from courses.models import Enrollment, NoticeState
+    from courses.tasks import decision_email_send
+    from quizzes.homework_tasks import homework_grade
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    celery_worker.stop_all()
+    worker = celery_worker.start(
+        extra_env={"PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT)}
+    )
+    competition = make_competition(course)
+    load_answers(competition)
+    upload = csv_upload(perfect_rows())
+    entry = Entry.objects.create(
+        competition=competition,
+        user=learner,
+        original_name="p.csv",
+        size=upload.size,
+        file=upload,
+    )
+    enrollment = Enrollment.objects.get(user=learner, course=course)
+    Enrollment.objects.filter(pk=enrollment.pk).update(notice_state=NoticeState.PENDING)
+    past = timezone.now() - timedelta(days=10)
+    homework = make_homework(
+        course.lectures.get(number=2), opens_at=past, due_at=past + timedelta(days=1)
+    )
+    Submission.objects.create(homework=homework, user=learner, submitted_at=past)
+    job = Job.objects.create(
+        kind="homework_grade", course=course, params={"homework_id": homework.pk}
+    )
+
+    for _ in range(2):
+        entry_score_task.apply_async(kwargs={"entry_id": entry.pk}, task_id="e")
+        decision_email_send.apply_async(
+            kwargs={"enrollment_id": enrollment.pk}, task_id="m"
+        )
+        homework_grade.apply_async(
+            kwargs={"homework_id": homework.pk, "job_id": str(job.pk)}, task_id="g"
+        )
+
+    log = worker.log_path
+    wait_for(lambda: log.read_text().count(" succeeded in ") >= 6, timeout=60)
+    entry.refresh_from_db()
+    assert (entry.status, entry.attempts, entry.public_score) == ("scored", 1, 1.0)
+    assert log.read_text().count("Subject: ") == 1
+    assert Enrollment.objects.get(pk=enrollment.pk).notice_state == NoticeState.SENT
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE
+    assert job.result["graded"] == 1
+    assert Submission.objects.get(homework=homework).score == 0
