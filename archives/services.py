@@ -84,13 +84,23 @@ def _is_webvtt(head: bytes) -> bool:
     return head.startswith(b"WEBVTT") and head[6:7] in {b"", b" ", b"\t", b"\n", b"\r"}
 
 
+def _is_whole_pdf(path: Path, head: bytes) -> bool:
+    """A PDF header and, like PDF readers require, `%%EOF` in the last 1 KB:
+    a truncated upload is refused instead of published as a broken file."""
+    if not head.startswith(b"%PDF-"):
+        return False
+    with path.open("rb") as handle:
+        handle.seek(max(0, path.stat().st_size - 1024))
+        return b"%%EOF" in handle.read()
+
+
 def check_content(*, kind: str, path: Path) -> None:
     """Look at the bytes themselves, not the name or the browser's word."""
     with path.open("rb") as handle:
         head = handle.read(64)
     ok = {
         Kind.RECORDING: lambda: _is_video(head),
-        Kind.SLIDES: lambda: head.startswith(b"%PDF-"),
+        Kind.SLIDES: lambda: _is_whole_pdf(path, head),
         Kind.NOTEBOOK: lambda: _is_notebook(path),
         Kind.CAPTIONS: lambda: _is_webvtt(head),
     }[Kind(kind)]()

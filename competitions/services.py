@@ -420,8 +420,11 @@ def participant_upload_report(*, participant: Participant, upload: UploadedFile)
     if upload.size > competition.max_upload_bytes:
         raise Refused(str(too_large_message(competition)))
     head = upload.read(5)
+    # PDF readers look for %%EOF in the last 1 KB: a truncated upload lacks it.
+    upload.seek(max(0, upload.size - 1024))
+    tail = upload.read()
     upload.seek(0)
-    if head[:4] != b"%PDF":
+    if head[:4] != b"%PDF" or b"%%EOF" not in tail:
         raise Refused(_("The report must be a PDF file."))
     old = participant.report.name
     participant.report.save("report.pdf", upload, save=False)

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
@@ -13,7 +14,18 @@ from quizzes.models import Homework, Submission
 __all__ = ["homework_grade", "homework_grade_due"]
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+    # A dropped database connection (failover, restart) is retried on a
+    # fresh connection; each chunk is atomic, so a retry redoes only what
+    # was not committed.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+)
 def homework_grade(*, homework_id: int, job_id: str | None = None) -> dict:
     """Grade one homework. Safe to run twice or after a killed worker: the
     grading touches only scores that differ from the current key."""
@@ -22,6 +34,8 @@ def homework_grade(*, homework_id: int, job_id: str | None = None) -> dict:
         return job.result
     try:
         return homework_grade_all(homework_id=homework_id, job=job)
+    except (OperationalError, InterfaceError):
+        raise  # retried; the job stays running
     except Exception as exc:
         if job is not None:
             job.fail(f"{type(exc).__name__}: {exc}")

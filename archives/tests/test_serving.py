@@ -3,7 +3,8 @@ import pytest
 from archives.models import Material
 from archives.tests.conftest import NOTEBOOK, PDF, VTT
 
-CONTENT = bytes(range(256)) * 40  # 10240 bytes
+# 10,246 bytes ending like a whole PDF (a truncated one is refused on upload).
+CONTENT = bytes(range(256)) * 40 + b"%%EOF\n"
 
 
 @pytest.fixture

@@ -237,7 +237,7 @@ def test_a_report_must_be_a_pdf(client, course, competition, learner):
     client.post(url, {"file": SimpleUploadedFile("r.pdf", b"hello")})
     assert not Participant.objects.exclude(report="").exists()
 
-    client.post(url, {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.7\n...")})
+    client.post(url, {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.7\n...\n%%EOF\n")})
     participant = Participant.objects.get(user=learner)
     assert participant.report_uploaded_at is not None
     assert participant.report.read().startswith(b"%PDF")
@@ -251,7 +251,7 @@ def test_a_report_after_its_deadline_is_refused(client, course, competition, lea
 
     response = client.post(
         reverse("competition_report", args=[course.slug]),
-        {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.7")},
+        {"file": SimpleUploadedFile("r.pdf", b"%PDF-1.7\n%%EOF\n")},
     )
 
     assert (

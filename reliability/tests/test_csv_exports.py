@@ -1,0 +1,82 @@
+"""Spreadsheet formula injection: every CSV the project exports (found from
+the URL list and from each staff page's Content-Type) neutralises cells that
+a spreadsheet would run as a formula."""
+
+import csv
+import io
+
+import pytest
+
+from quizzes.models import SurveyResponse
+from quizzes.tests.homework_factories import answers_for, post_data
+from reliability.tests.test_access_matrix import (
+    body_of,
+    fill,
+    headers_for,
+    project_patterns,
+)
+
+FORMULAS = [
+    '=HYPERLINK("https://evil.example","x")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1,2)",
+    "\tTabbed",
+    "\rReturned",
+]
+DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
+# A learner's uploaded file, downloaded byte for byte as evidence: not an
+# export Koza writes.
+ORIGINAL_FILES = {"staff_competition_entry_file"}
+
+
+@pytest.fixture
+def hostile_names(world, client, user_factory):
+    """The learner, with a formula in every text field that reaches an
+    export, has submitted the homework and the survey."""
+    learner = world.users["learner"]
+    learner.display_name = FORMULAS[0]
+    learner.save()
+    learner.enrollments.update(affiliation=FORMULAS[2])
+    SurveyResponse.objects.filter(user=learner).update(
+        summary=FORMULAS[3], review_comment=FORMULAS[4]
+    )
+    world.participant.nickname = FORMULAS[5]
+    world.participant.save()
+    client.force_login(learner)
+    response = client.post(
+        world.homework.get_absolute_url(),
+        post_data(answers_for(world.homework, correct=3)),
+    )
+    assert response.status_code == 302
+    return world
+
+
+def csv_exports(world, client):
+    """(path, response) of every staff page that answers with CSV."""
+    for route, name in project_patterns():
+        if not route.startswith("staff/") or name in ORIGINAL_FILES:
+            continue
+        path = fill(route, name, world)
+        response = client.get(path, headers=headers_for(name, world, "admin"))
+        content_type = response.get("Content-Type", "")
+        if route.endswith(".csv") or content_type.startswith("text/csv"):
+            assert response.status_code == 200, path
+            yield path, response
+
+
+def test_every_csv_export_neutralises_formulas(client, hostile_names):
+    world = hostile_names
+    client.force_login(world.users["admin"])
+    exports = list(csv_exports(world, client))
+    assert len(exports) >= 4
+    problems, seen = [], ""
+    for path, response in exports:
+        text = body_of(response).lstrip("\ufeff")
+        seen += text
+        for row in csv.reader(io.StringIO(text, newline="")):
+            bad = [cell for cell in row if cell.startswith(DANGEROUS)]
+            problems += [f"{path}: {cell!r}" for cell in bad]
+    assert not problems, "\n".join(problems)
+    # The hostile names were exported (neutralised), not left out.
+    assert "HYPERLINK" in seen
