@@ -9,9 +9,14 @@ course writes nothing and issues no second certificate.
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from completion.models import (
     Certificate,
@@ -22,6 +27,7 @@ from completion.models import (
 )
 from completion.rules import Metrics, TierRules, decide
 from courses.models import Course, Enrollment
+from lms.models import Job
 
 CHUNK = 2000
 Outcome = CompletionRecord.Outcome
@@ -66,9 +72,11 @@ def certification_compute(
     metrics: dict[int, Metrics],
     dry_run: bool,
     progress=None,
+    issue_certificates: bool = True,
 ) -> RunSummary:
     """Decide every approved learner's outcome from `metrics` (keyed by
-    enrollment id) and, unless `dry_run`, write the records that changed."""
+    enrollment id) and, unless `dry_run`, write the records that changed
+    (and, with `issue_certificates`, certify whoever completes)."""
     tiers = course_tiers(course)
     existing = {
         row["enrollment_id"]: row
@@ -144,7 +152,8 @@ def certification_compute(
         )
         if progress:
             progress(len(to_update[start : start + CHUNK]))
-    summary.certificates_issued = certificates_issue(course=course)
+    if issue_certificates:
+        summary.certificates_issued = certificates_issue(course=course)
     return summary
 
 
@@ -233,3 +242,165 @@ def approved_enrollment_ids(course: Course) -> list[int]:
             course=course, status=Enrollment.Status.APPROVED
         ).values_list("id", flat=True)
     )
+
+
+# Background runs -------------------------------------------------------------
+
+CERTIFICATION_JOB = "completion_certification"
+CERTIFICATE_EMAIL_JOB = "completion_certificate_email"
+REMINDER_EMAIL_JOB = "completion_reminder_email"
+EMAIL_CHUNK = 200
+
+
+def certification_start(*, course: Course, dry_run: bool, by=None) -> Job:
+    """A Job for a certification run, enqueued once the transaction commits."""
+    from completion.tasks import certification_run
+
+    label = _("Certification dry run") if dry_run else _("Certification")
+    job = Job.objects.create(
+        kind=CERTIFICATION_JOB,
+        label=str(label),
+        course=course,
+        created_by=by,
+        params={"dry_run": dry_run},
+    )
+    certification_run.delay_on_commit(
+        job_id=str(job.pk), course_id=course.pk, dry_run=dry_run
+    )
+    return job
+
+
+def certification_run_job(
+    *, job: Job, course: Course, dry_run: bool, issue_certificates: bool = True
+) -> dict:
+    """The body of a run: metrics, decisions, records (and certificates)."""
+    from completion.selectors import learner_metrics
+
+    metrics = learner_metrics(course)
+    job.start(total=len(metrics))
+    summary = certification_compute(
+        course=course,
+        metrics=metrics,
+        dry_run=dry_run,
+        progress=job.advance,
+        issue_certificates=issue_certificates,
+    )
+    result = summary.as_json() | {"dry_run": dry_run}
+    job.finish(result=result)
+    if not dry_run and summary.certificates_issued:
+        certificate_emails_start(course=course, by=job.created_by)
+    return result
+
+
+def certificate_emails_start(*, course: Course, by=None) -> Job:
+    from completion.tasks import certificate_emails_send
+
+    job = Job.objects.create(
+        kind=CERTIFICATE_EMAIL_JOB,
+        label=str(_("Certificate emails")),
+        course=course,
+        created_by=by,
+        total=Certificate.objects.filter(
+            course=course, emailed_at__isnull=True, revoked_at__isnull=True
+        ).count(),
+    )
+    certificate_emails_send.delay_on_commit(job_id=str(job.pk))
+    return job
+
+
+def certificate_message(certificate: Certificate) -> EmailMessage:
+    user = certificate.enrollment.user
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {
+            "certificate": certificate,
+            "course": certificate.course,
+            "user": user,
+            "tier": certificate.tier.name,
+            "verify_url": settings.SITE_URL + certificate.get_absolute_url(),
+            "pdf_url": settings.SITE_URL
+            + reverse("certificate_pdf", args=[certificate.code]),
+        }
+        subject = render_to_string("completion/email/certificate_subject.txt", context)
+        body = render_to_string("completion/email/certificate_body.txt", context)
+    return EmailMessage(subject=" ".join(subject.split()), body=body, to=[user.email])
+
+
+def certificate_emails_send_chunk(*, job: Job) -> bool:
+    """Email one chunk of unsent certificates; True when more remain.
+
+    Each certificate is claimed with a conditional UPDATE of `emailed_at`
+    just before its email goes out, so a retried or duplicated task never
+    sends one twice; a worker killed mid-send leaves at most that one "in
+    doubt" (not resent: it may be out)."""
+    pending = (
+        Certificate.objects.filter(
+            course_id=job.course_id, emailed_at__isnull=True, revoked_at__isnull=True
+        )
+        .select_related("enrollment__user", "course", "tier")
+        .order_by("pk")
+    )
+    rows = list(pending[:EMAIL_CHUNK])
+    sent = 0
+    with mailers.default as connection:
+        for certificate in rows:
+            claimed = Certificate.objects.filter(
+                pk=certificate.pk, emailed_at__isnull=True
+            ).update(emailed_at=timezone.now())
+            if not claimed:
+                continue
+            connection.send_messages([certificate_message(certificate)])
+            sent += 1
+    job.advance(sent)
+    return len(rows) == EMAIL_CHUNK
+
+
+def reminder_start(
+    *, course: Course, enrollment_ids: list[int], subject: str, body: str, by
+) -> Job:
+    """Email a reminder to the learners of a filtered dashboard view. The
+    recipients are fixed when staff press send."""
+    from completion.tasks import reminder_emails_send
+
+    job = Job.objects.create(
+        kind=REMINDER_EMAIL_JOB,
+        label=str(_("Completion reminder")),
+        course=course,
+        created_by=by,
+        total=len(enrollment_ids),
+        params={"enrollment_ids": enrollment_ids, "subject": subject, "body": body},
+    )
+    reminder_emails_send.delay_on_commit(job_id=str(job.pk))
+    return job
+
+
+def reminder_emails_send_chunk(*, job: Job) -> bool:
+    """Send the next chunk of a reminder; True when more remain.
+
+    The job's `done` counter is the cursor: recipient i is claimed with a
+    conditional UPDATE done=i -> i+1 right before their email, so two
+    workers never send the same one and a retry resumes where it stopped."""
+    ids = job.params["enrollment_ids"]
+    job.refresh_from_db(fields=["done"])
+    start = job.done
+    chunk = ids[start : start + EMAIL_CHUNK]
+    users = {
+        e.pk: e.user
+        for e in Enrollment.objects.filter(pk__in=chunk).select_related("user")
+    }
+    with mailers.default as connection:
+        for index, enrollment_id in enumerate(chunk, start=start):
+            if not Job.objects.filter(pk=job.pk, done=index).update(done=index + 1):
+                return True  # another worker is ahead: let it go on
+            user = users.get(enrollment_id)
+            if user is None:
+                continue
+            connection.send_messages(
+                [
+                    EmailMessage(
+                        subject=job.params["subject"],
+                        body=job.params["body"],
+                        to=[user.email],
+                    )
+                ]
+            )
+    return start + len(chunk) < len(ids)

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -210,6 +211,12 @@ CELERY_BEAT_SCHEDULE["archives-sweep"] = {
 CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
     "task": "quizzes.survey_tasks.survey_detect_copies_due",
     "schedule": 15 * 60,
+}
+# Completion records recomputed nightly (certificates only where a
+# certification was already recorded): see completion.tasks.
+CELERY_BEAT_SCHEDULE["completion-nightly"] = {
+    "task": "completion.tasks.certification_nightly",
+    "schedule": crontab(hour=18, minute=30),  # 03:30 in Japan
 }
 
 AUTH_PASSWORD_VALIDATORS = [
