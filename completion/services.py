@@ -6,6 +6,7 @@ records that changed are written, in chunks, so a re-run of an unchanged
 course writes nothing and issues no second certificate.
 """
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -139,19 +140,20 @@ def certification_compute(
     summary.changed = len(to_create) + len(to_update)
     if dry_run:
         return summary
-    for start in range(0, len(to_create), CHUNK):
+    chunk = settings.COMPLETION_WRITE_CHUNK
+    for start in range(0, len(to_create), chunk):
         CompletionRecord.objects.bulk_create(
-            to_create[start : start + CHUNK], ignore_conflicts=True
+            to_create[start : start + chunk], ignore_conflicts=True
         )
         if progress:
-            progress(len(to_create[start : start + CHUNK]))
-    for start in range(0, len(to_update), CHUNK):
+            progress(len(to_create[start : start + chunk]))
+    for start in range(0, len(to_update), chunk):
         CompletionRecord.objects.bulk_update(
-            to_update[start : start + CHUNK],
+            to_update[start : start + chunk],
             ["metrics", "outcome", "tier_id", "decided_at"],
         )
         if progress:
-            progress(len(to_update[start : start + CHUNK]))
+            progress(len(to_update[start : start + chunk]))
     if issue_certificates:
         summary.certificates_issued = certificates_issue(course=course)
     return summary
@@ -270,20 +272,28 @@ def certification_start(*, course: Course, dry_run: bool, by=None) -> Job:
     return job
 
 
-def certification_run_job(
-    *, job: Job, course: Course, dry_run: bool, issue_certificates: bool = True
-) -> dict:
-    """The body of a run: metrics, decisions, records (and certificates)."""
+def certification_run_job(*, job: Job, course: Course, dry_run: bool) -> dict:
+    """The body of a run: metrics, decisions, records and certificates. The
+    nightly run certifies only where staff already recorded a certification
+    (the course has certificates): before that, rules may still change."""
     from completion.selectors import learner_metrics
 
     metrics = learner_metrics(course)
     job.start(total=len(metrics))
+    Job.objects.filter(pk=job.pk).update(done=0)  # a re-delivered run restarts
+
+    def progress(count: int) -> None:
+        job.advance(count)
+        if settings.COMPLETION_CHUNK_DELAY:  # test hook: kill a worker mid-run
+            time.sleep(settings.COMPLETION_CHUNK_DELAY)
+
     summary = certification_compute(
         course=course,
         metrics=metrics,
         dry_run=dry_run,
-        progress=job.advance,
-        issue_certificates=issue_certificates,
+        progress=progress,
+        issue_certificates=not job.params.get("nightly")
+        or course.certificates.exists(),
     )
     result = summary.as_json() | {"dry_run": dry_run}
     job.finish(result=result)

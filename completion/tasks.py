@@ -2,7 +2,11 @@
 killed mid-run has its task delivered again and the re-run only writes what
 is still missing (records are compared, certificates numbered under a lock)."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from completion import services
 from courses.models import Course
@@ -12,6 +16,7 @@ __all__ = [
     "certificate_emails_send",
     "certification_nightly",
     "certification_run",
+    "completion_jobs_resume",
     "reminder_emails_send",
 ]
 
@@ -42,16 +47,11 @@ def certification_nightly() -> int:
     ).distinct():
         job = Job.objects.create(
             kind=services.CERTIFICATION_JOB,
-            label="Nightly certification",
+            label=str(_("Nightly certification")),
             course=course,
             params={"dry_run": False, "nightly": True},
         )
-        services.certification_run_job(
-            job=job,
-            course=course,
-            dry_run=False,
-            issue_certificates=course.certificates.exists(),
-        )
+        services.certification_run_job(job=job, course=course, dry_run=False)
         count += 1
     return count
 
@@ -79,3 +79,35 @@ def certificate_emails_send(*, job_id: str) -> None:
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def reminder_emails_send(*, job_id: str) -> None:
     _email_chunk(job_id, services.reminder_emails_send_chunk, reminder_emails_send)
+
+
+@shared_task(acks_late=True)
+def completion_jobs_resume() -> int:
+    """The sweep: enqueue again the runs and email jobs whose worker died
+    (the broker only redelivers an unacknowledged task after its visibility
+    timeout). A second copy is harmless: runs write only what differs,
+    certificates are numbered under a lock and emails are claimed."""
+    stale = timezone.now() - timedelta(minutes=10)
+    jobs = Job.objects.filter(
+        kind__in=[
+            services.CERTIFICATION_JOB,
+            services.CERTIFICATE_EMAIL_JOB,
+            services.REMINDER_EMAIL_JOB,
+        ],
+        state__in=[Job.State.QUEUED, Job.State.RUNNING],
+        created_at__lt=stale,
+    )
+    count = 0
+    for job in jobs:
+        if job.kind == services.CERTIFICATION_JOB:
+            certification_run.delay(
+                job_id=str(job.pk),
+                course_id=job.course_id,
+                dry_run=job.params.get("dry_run", True),
+            )
+        elif job.kind == services.CERTIFICATE_EMAIL_JOB:
+            certificate_emails_send.delay(job_id=str(job.pk))
+        else:
+            reminder_emails_send.delay(job_id=str(job.pk))
+        count += 1
+    return count
