@@ -171,7 +171,7 @@ def grow(course, lectures, start: int, stop: int) -> None:
                     submitted_at=now,
                     score=(i + lecture.number) % 6,
                     graded_at=now,
-                )  # fmt: skip
+                )
                 for i, u in enumerate(users, start=start)
             ),
             batch_size=5000,
@@ -291,7 +291,7 @@ def main() -> None:
                     seconds,
                     target="server time; constant queries",
                     spread=spread,
-                )  # fmt: skip
+                )
             )
             figures.append(
                 figure(f"dashboard queries, {size:,} learners", queries, unit="")
@@ -314,7 +314,7 @@ def main() -> None:
                 target="<= 2x floor",
                 limit=2,
                 spread=first_spread,
-            )  # fmt: skip
+            )
         )
         figures.append(
             figure(
@@ -324,7 +324,7 @@ def main() -> None:
                 target="<= 2x floor",
                 limit=2,
                 spread=rerun_spread,
-            )  # fmt: skip
+            )
         )
         details[f"floor_spread_{size}"] = floor_spread
         issue = timed(lambda: certificates_issue(course=course))
@@ -362,7 +362,7 @@ def main() -> None:
             target="<= 1.25x floor",
             limit=1.25,
             spread=pdf_spread,
-        )  # fmt: skip
+        )
     )
     details["pdf_ms_each"] = round(pdf * 1000 / max(1, len(certificates)), 1)
     cleanup()
