@@ -200,8 +200,11 @@ def certification(request: HttpRequest, course: Course) -> HttpResponse:
                 pk__in=[f["enrollment"] for f in flips_page]
             ).select_related("user")
         }
+        labels = dict(CompletionRecord.Outcome.choices)
         for flip in flips_page:
             flip["user"] = users.get(flip["enrollment"])
+            flip["from_label"] = labels.get(flip["from"], "")
+            flip["to_label"] = labels.get(flip["to"], "")
     return render(
         request,
         "completion/staff/certification.html",

@@ -20,9 +20,14 @@ def _passing(course, weeks, user):
         summary(user, weeks[number])
 
 
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.mark.django_db
 def test_a_dry_run_job_reports_and_records_nothing(
-    course, tiers, learner, course_admin, django_capture_on_commit_callbacks
+    client, course, tiers, learner, course_admin, django_capture_on_commit_callbacks
 ):
     weeks = course_work(course)
     _passing(course, weeks, learner)
@@ -35,6 +40,10 @@ def test_a_dry_run_job_reports_and_records_nothing(
     assert job.result["complete"] == 1
     assert job.result["flip_count"] == 1
     assert not CompletionRecord.objects.exists()
+    client.force_login(course_admin)
+    page = client.get(f"/staff/llm/completion/run/?job={job.pk}").content.decode()
+    assert learner.email in page
+    assert "Record and issue certificates" in page
 
 
 @pytest.mark.django_db
