@@ -6,13 +6,14 @@ records that changed are written, in chunks, so a re-run of an unchanged
 course writes nothing and issues no second certificate.
 """
 
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -142,9 +143,7 @@ def certification_compute(
         return summary
     chunk = settings.COMPLETION_WRITE_CHUNK
     for start in range(0, len(to_create), chunk):
-        CompletionRecord.objects.bulk_create(
-            to_create[start : start + chunk], ignore_conflicts=True
-        )
+        _insert_records(to_create[start : start + chunk])
         if progress:
             progress(len(to_create[start : start + chunk]))
     for start in range(0, len(to_update), chunk):
@@ -157,6 +156,55 @@ def certification_compute(
     if issue_certificates:
         summary.certificates_issued = certificates_issue(course=course)
     return summary
+
+
+_NEW_RECORDS_TABLE = """
+CREATE TEMPORARY TABLE new_records ON COMMIT DROP AS
+SELECT enrollment_id, course_id, metrics, outcome, tier_id, decided_at,
+       override_outcome, override_reason
+FROM completion_completionrecord WITH NO DATA
+"""
+_NEW_RECORDS_COPY = """
+COPY new_records (enrollment_id, course_id, metrics, outcome, tier_id,
+                  decided_at, override_outcome, override_reason) FROM STDIN
+"""
+_NEW_RECORDS_INSERT = """
+INSERT INTO completion_completionrecord
+    (enrollment_id, course_id, metrics, outcome, tier_id, decided_at,
+     override_outcome, override_reason)
+SELECT enrollment_id, course_id, metrics, outcome, tier_id, decided_at,
+       override_outcome, override_reason
+FROM new_records
+ON CONFLICT (enrollment_id) DO NOTHING
+"""
+
+
+def _insert_records(records: list[CompletionRecord]) -> None:
+    """Insert new records, skipping any a concurrent run already inserted.
+
+    On PostgreSQL the rows are COPY'd into a temporary table and moved with
+    one INSERT ... ON CONFLICT DO NOTHING: several times faster than a
+    multi-row INSERT built by the ORM, which dominated a 20,000-learner run."""
+    if connection.vendor != "postgresql":
+        CompletionRecord.objects.bulk_create(records, ignore_conflicts=True)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_NEW_RECORDS_TABLE)
+        with cursor.copy(_NEW_RECORDS_COPY) as copy:
+            for record in records:
+                copy.write_row(
+                    (
+                        record.enrollment_id,
+                        record.course_id,
+                        json.dumps(record.metrics),
+                        record.outcome,
+                        record.tier_id,
+                        record.decided_at,
+                        "",
+                        "",
+                    )
+                )
+        cursor.execute(_NEW_RECORDS_INSERT)
 
 
 def certificates_issue(*, course: Course) -> int:
