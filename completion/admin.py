@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from completion.models import (
     Certificate,
@@ -8,6 +9,7 @@ from completion.models import (
     CompletionRule,
     CompletionTier,
 )
+from courses.admin import CourseAdmin
 
 
 class CompletionRuleInline(admin.TabularInline):
@@ -17,9 +19,41 @@ class CompletionRuleInline(admin.TabularInline):
 
 @admin.register(CompletionTier)
 class CompletionTierAdmin(admin.ModelAdmin):
-    list_display = ["name_en", "name_ja", "course", "rank"]
+    list_display = ["name_en", "name_ja", "course", "rank", "rule_summary"]
     list_filter = ["course"]
+    list_select_related = ["course"]
     inlines = [CompletionRuleInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rules")
+
+    @admin.display(description=_("rules"))
+    def rule_summary(self, tier: CompletionTier) -> str:
+        return "; ".join(str(rule) for rule in tier.rules.all())
+
+
+class CompletionTierInline(admin.TabularInline):
+    """Tiers on the course page; "change" opens a tier with its rules."""
+
+    model = CompletionTier
+    extra = 0
+    show_change_link = True
+    fields = ["rank", "name_ja", "name_en"]
+
+
+class CertificateSeriesInline(admin.StackedInline):
+    model = CertificateSeries
+    extra = 0
+    max_num = 1
+    readonly_fields = ["next_number"]
+
+
+# Completion settings are reached from the course they belong to.
+CourseAdmin.inlines = [
+    *CourseAdmin.inlines,
+    CompletionTierInline,
+    CertificateSeriesInline,
+]
 
 
 @admin.register(CertificateSeries)

@@ -10,8 +10,6 @@ import segno
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from reportlab.graphics import renderPDF
-from reportlab.graphics.shapes import Drawing, Rect
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
@@ -27,25 +25,19 @@ pdfmetrics.registerFont(UnicodeCIDFont(SERIF))
 pdfmetrics.registerFont(UnicodeCIDFont(SANS))
 
 
-def _qr_drawing(url: str, size: float) -> Drawing:
-    qr = segno.make(url, error="m")
-    matrix = list(qr.matrix_iter(border=2))
+def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
+    """The QR code as one filled path: a few hundred modules drawn as shapes
+    one by one tripled the time of a whole certificate."""
+    matrix = list(segno.make(url, error="m").matrix_iter(border=2))
     cell = size / len(matrix)
-    drawing = Drawing(size, size)
+    path = pdf.beginPath()
     for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + 1) * cell
         for col_index, dark in enumerate(row):
             if dark:
-                drawing.add(
-                    Rect(
-                        col_index * cell,
-                        size - (row_index + 1) * cell,
-                        cell,
-                        cell,
-                        fillColor=HexColor("#000000"),
-                        strokeColor=None,
-                    )
-                )
-    return drawing
+                path.rect(x + col_index * cell, top, cell, cell)
+    pdf.setFillColor(HexColor("#000000"))
+    pdf.drawPath(path, stroke=0, fill=1)
 
 
 def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
@@ -97,7 +89,7 @@ def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
         ]
         for index, text in enumerate(details):
             pdf.drawString(70, 150 - index * 18, text)
-        renderPDF.draw(_qr_drawing(verify_url, 110), pdf, width - 190, 70)
+        _draw_qr(pdf, verify_url, width - 190, 70, 110)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -1,6 +1,6 @@
 """Deciding completion from a learner's metrics: pure functions, no queries."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal
 
 from completion.models import CompletionRule
@@ -23,7 +23,11 @@ class Metrics:
     competition_top_percent: float | None = None
 
     def as_json(self) -> dict:
-        return asdict(self)
+        # Not dataclasses.asdict: it deep-copies, and this runs per learner.
+        return {name: getattr(self, name) for name in _METRIC_FIELDS}
+
+
+_METRIC_FIELDS = tuple(f.name for f in fields(Metrics))
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,16 @@
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from completion.models import Certificate
+from completion import selectors
+from completion.models import Certificate, CompletionRecord
 from completion.pdf import certificate_pdf
+from completion.rules import Metrics
+from courses.access import course_learner_required
+from courses.models import Course, Enrollment
+from courses.selectors import deadlines_for
 from lms.ratelimit import is_rate_limited
 
 VERIFY_LIMIT_PER_MINUTE = 30
@@ -64,3 +69,40 @@ def certificate_pdf_view(request: HttpRequest, code: str) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@course_learner_required
+def progress(request: HttpRequest, course: Course) -> HttpResponse:
+    """The signed-in learner's own progress: always `request.user`, never an
+    id from the URL, so nobody can read another learner's."""
+    enrollment = Enrollment.objects.filter(
+        course=course, user=request.user, status=Enrollment.Status.APPROVED
+    ).first()
+    if enrollment is None:  # staff of the course without an enrollment
+        return render(
+            request, "completion/progress.html", {"course": course, "staff": True}
+        )
+    metrics = selectors.learner_metrics(course, user_ids=[request.user.pk]).get(
+        enrollment.pk, Metrics()
+    )
+    weeks = selectors.course_weeks(course)
+    cells = selectors.week_grid(course, [request.user.pk])[request.user.pk]
+    record = CompletionRecord.objects.filter(enrollment=enrollment).first()
+    certificate = Certificate.objects.filter(
+        enrollment=enrollment, revoked_at__isnull=True
+    ).first()
+    return render(
+        request,
+        "completion/progress.html",
+        {
+            "course": course,
+            "metrics": metrics,
+            "tiers": selectors.tiers_with_criteria(course, metrics),
+            "weeks": [(week, cells.get(week["number"], {})) for week in weeks],
+            "deadlines": deadlines_for(
+                course=course, user=request.user, start=timezone.now()
+            ),
+            "record": record,
+            "certificate": certificate,
+        },
+    )

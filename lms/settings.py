@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,22 @@ CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
     "task": "quizzes.survey_tasks.survey_detect_copies_due",
     "schedule": 15 * 60,
 }
+# Completion records recomputed nightly (certificates only where a
+# certification was already recorded): see completion.tasks.
+CELERY_BEAT_SCHEDULE["completion-nightly"] = {
+    "task": "completion.tasks.certification_nightly",
+    "schedule": crontab(hour=18, minute=30),  # 03:30 in Japan
+}
+# Restarts certification and certificate-email jobs whose worker died.
+CELERY_BEAT_SCHEDULE["completion-jobs-resume"] = {
+    "task": "completion.tasks.completion_jobs_resume",
+    "schedule": 600.0,
+}
+# Completion records written per statement (and per progress step).
+COMPLETION_WRITE_CHUNK = envint("COMPLETION_WRITE_CHUNK", 2000)
+# Test hook: seconds a worker sleeps after each written chunk, so a test can
+# kill it mid-run. Always 0 in production.
+COMPLETION_CHUNK_DELAY = float(os.environ.get("COMPLETION_CHUNK_DELAY", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
+from lms.csv import csv_safe
 from lms.models import Job
 from quizzes import homework_selectors as selectors
 from quizzes.homework_services import (
@@ -202,15 +203,6 @@ def homework_grade_now(request: HttpRequest, course: Course, number: int):
     homework_start_grading(homework=homework, user=request.user)
     messages.success(request, _("Grading started."))
     return redirect("homework_results", course.slug, number)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """Spreadsheets run cells that start with these as formulas: quote them."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 @course_staff_required

@@ -1,6 +1,5 @@
 """Reads of the weekly survey: the learner's page, staff statistics, exports."""
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,6 +9,7 @@ from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Enrollment
+from lms.csv import csv_lines
 from quizzes.models import (
     CopyPair,
     Survey,
@@ -210,26 +210,6 @@ def counted_survey_responses(course: Course) -> QuerySet:
 
 # CSV ---------------------------------------------------------------------
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value) -> str:
-    """A spreadsheet must not run a learner's text as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_lines(rows: Iterator[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield "\ufeff"  # Excel needs the BOM to read UTF-8
-    for row in rows:
-        yield writer.writerow([csv_safe(cell) for cell in row])
-
 
 def responses_csv(survey: Survey) -> Iterator[str]:
     questions = list(survey.questions.all())
@@ -266,7 +246,7 @@ def responses_csv(survey: Survey) -> Iterator[str]:
                 *[r.answers.get(q.key, "") for q in questions],
             ]
 
-    return _csv_lines(rows())
+    return csv_lines(rows())
 
 
 def aggregates_csv(survey: Survey) -> Iterator[str]:
@@ -284,4 +264,4 @@ def aggregates_csv(survey: Survey) -> Iterator[str]:
                 count = survey_comments(survey, question=q).count()
                 yield [q.label, q.kind, "", count, ""]
 
-    return _csv_lines(rows())
+    return csv_lines(rows())

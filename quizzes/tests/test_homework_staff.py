@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment
+from lms.csv import csv_safe
 from quizzes.homework_selectors import homework_item_analysis, point_biserial
 from quizzes.homework_services import homework_grade_all, homework_submit
-from quizzes.homework_views import csv_safe
 from quizzes.models import Question
 from quizzes.tests.homework_factories import answers_for, english, make_homework  # noqa: F401
 

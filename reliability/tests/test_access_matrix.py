@@ -58,6 +58,7 @@ ADMIN_ONLY = {
     "staff_materials",
     "material_publish",
     "material_delete",
+    "staff_completion_run_start",
 }
 
 # First match wins. Routes are the patterns as written in urls.py.
@@ -134,6 +135,10 @@ def fill(route: str, name: str, world) -> str:
         "pair_id": world.copy_pair.pk,
         "code": world.certificate.code,
     }
+
+    if name == "staff_completion_override":
+        # overrides are for approved learners; an applicant's id is a 404
+        values["enrollment_id"] = world.certificate.enrollment_id
 
     def value(match):
         param = match.group(2)

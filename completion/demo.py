@@ -1,0 +1,62 @@
+"""Demo: completion rules for the demo course (completed and honors), records
+from a certification run, and a certificate for the demo learner (through an
+override with the reason "demo": mid-course, nobody has ten weeks yet)."""
+
+from completion.models import (
+    CertificateSeries,
+    CompletionRecord,
+    CompletionRule,
+    CompletionTier,
+)
+from completion.selectors import learner_metrics
+from completion.services import (
+    certificates_issue,
+    certification_compute,
+    completion_override,
+)
+from courses.models import Enrollment
+
+Kind = CompletionRule.Kind
+
+
+def seed(*, course, admin, staff, learner) -> None:
+    if CompletionTier.objects.filter(course=course).exists():
+        return
+    completed = CompletionTier.objects.create(
+        course=course, rank=1, name_ja="修了", name_en="Completed"
+    )
+    honors = CompletionTier.objects.create(
+        course=course, rank=2, name_ja="優秀修了", name_en="Completed with honors"
+    )
+    base = [
+        (Kind.HOMEWORK_WEEKS_PASSED, 10),
+        (Kind.SUMMARIES_SUBMITTED, 10),
+        (Kind.COMPETITION_ENTRY, 0),
+    ]
+    CompletionRule.objects.bulk_create(
+        [CompletionRule(tier=completed, kind=k, threshold=t) for k, t in base]
+        + [
+            CompletionRule(tier=honors, kind=k, threshold=t)
+            for k, t in [*base, (Kind.COMPETITION_TOP_PERCENT, 10)]
+        ]
+    )
+    CertificateSeries.objects.get_or_create(
+        course=course,
+        defaults={"prefix": "LLM2026", "issuer": "Koza LLM Course"},
+    )
+    certification_compute(
+        course=course,
+        metrics=learner_metrics(course),
+        dry_run=False,
+        issue_certificates=False,
+    )
+    enrollment = Enrollment.objects.filter(course=course, user=learner).first()
+    if enrollment is None:
+        return
+    record, _ = CompletionRecord.objects.get_or_create(
+        enrollment=enrollment, defaults={"course": course}
+    )
+    completion_override(
+        record=record, outcome="complete", tier=completed, reason="demo", by=admin
+    )
+    certificates_issue(course=course)

@@ -1,0 +1,398 @@
+"""Reads for completion: every learner's metrics in a few aggregate queries,
+the weekly grid, the staff dashboard's queryset and its CSV.
+
+Nothing here runs a query per learner: totals are aggregates grouped by user
+(or correlated subqueries the database evaluates in one statement), and the
+weekly grid is fetched for a whole page (or CSV chunk) of learners at once.
+"""
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from itertools import batched
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from competitions.models import Competition, Participant
+from competitions.selectors import leaderboard, users_with_scored_entry
+from completion.models import CompletionRecord, CompletionRule, CompletionTier
+from completion.rules import Metrics, rule_met, rule_value
+from courses.models import Course, Enrollment, Lecture
+from lms.csv import csv_lines
+from quizzes.models import Homework, Submission, SurveyResponse
+from quizzes.survey_selectors import counted_survey_responses
+
+Kind = CompletionRule.Kind
+Outcome = CompletionRecord.Outcome
+
+
+def _course_submissions(course: Course) -> QuerySet:
+    return Submission.objects.filter(
+        homework__lecture__course=course,
+        homework__published=True,
+        score__isnull=False,
+    )
+
+
+def learner_metrics(
+    course: Course, *, user_ids: Iterable[int] | None = None
+) -> dict[int, Metrics]:
+    """Metrics of every approved learner (or of `user_ids` only), keyed by
+    enrollment id, from one aggregate query per source."""
+    enrollments = Enrollment.objects.filter(
+        course=course, status=Enrollment.Status.APPROVED
+    )
+    submissions = _course_submissions(course)
+    counted = counted_survey_responses(course)
+    accepted = SurveyResponse.objects.filter(
+        survey__lecture__course=course, review_state=SurveyResponse.Review.ACCEPTED
+    )
+    participants = Participant.objects.filter(competition__course=course).exclude(
+        report=""
+    )
+    if user_ids is not None:
+        user_ids = list(user_ids)
+        enrollments = enrollments.filter(user_id__in=user_ids)
+        submissions = submissions.filter(user_id__in=user_ids)
+        counted = counted.filter(user_id__in=user_ids)
+        accepted = accepted.filter(user_id__in=user_ids)
+        participants = participants.filter(user_id__in=user_ids)
+    homework = {
+        row["user_id"]: row
+        for row in submissions.order_by()
+        .values("user_id")
+        .annotate(
+            points=Sum("score"),
+            passed=Count("pk", filter=Q(score__gte=F("homework__pass_mark"))),
+        )
+    }
+    submitted = dict(
+        counted.order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    accepted_counts = dict(
+        accepted.order_by()
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    entered = users_with_scored_entry(course)
+    reported = set(participants.values_list("user_id", flat=True))
+    top = competition_top_percent(course)
+    metrics = {}
+    for enrollment_id, user_id in enrollments.values_list("pk", "user_id"):
+        hw = homework.get(user_id, {})
+        metrics[enrollment_id] = Metrics(
+            homework_points=float(hw.get("points") or 0),
+            homework_weeks_passed=hw.get("passed", 0),
+            summaries_submitted=submitted.get(user_id, 0),
+            summaries_accepted=accepted_counts.get(user_id, 0),
+            competition_entry=user_id in entered,
+            competition_report=user_id in reported,
+            competition_top_percent=top.get(user_id),
+        )
+    return metrics
+
+
+def competition_top_percent(course: Course) -> dict[int, float]:
+    """user id -> rank / participants * 100 in the final (private) ranking;
+    with several competitions, the learner's best placing."""
+    best: dict[int, float] = {}
+    for competition in Competition.objects.filter(course=course):
+        rows = leaderboard(competition, private=True)
+        for row in rows:
+            percent = row["rank"] * 100 / len(rows)
+            if percent < best.get(row["user_id"], 101):
+                best[row["user_id"]] = percent
+    return best
+
+
+# Criteria -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Criterion:
+    kind: str
+    label: str
+    threshold: Decimal
+    value: float | bool | None
+    met: bool
+
+    @property
+    def is_yes_no(self) -> bool:
+        return self.kind in {Kind.COMPETITION_ENTRY, Kind.COMPETITION_REPORT}
+
+
+def tiers_with_criteria(course: Course, metrics: Metrics) -> list[dict]:
+    """Every tier with every rule, met or missing, for the progress page."""
+    tiers = []
+    for tier in CompletionTier.objects.filter(course=course).prefetch_related("rules"):
+        criteria = [
+            Criterion(
+                kind=rule.kind,
+                label=rule.get_kind_display(),
+                threshold=rule.threshold,
+                value=rule_value(rule.kind, metrics),
+                met=rule_met(rule.kind, rule.threshold, metrics),
+            )
+            for rule in tier.rules.all()
+        ]
+        tiers.append(
+            {
+                "tier": tier,
+                "criteria": criteria,
+                "met": bool(criteria) and all(c.met for c in criteria),
+            }
+        )
+    return tiers
+
+
+# The weekly grid ----------------------------------------------------------
+
+
+def course_weeks(course: Course) -> list[dict]:
+    """Published lectures with their homework's pass mark and due time (one
+    query)."""
+    return list(
+        Lecture.objects.filter(course=course, published=True)
+        .order_by("number")
+        .values(
+            "pk",
+            "number",
+            "title",
+            "homework__pass_mark",
+            "homework__due_at",
+            "homework__published",
+            "survey__due_at",
+        )
+    )
+
+
+def week_grid(course: Course, user_ids: list[int]) -> dict[int, dict[int, dict]]:
+    """user id -> lecture number -> {"score", "passed", "summary"} for the
+    given learners, in two queries."""
+    grid: dict[int, dict[int, dict]] = {uid: {} for uid in user_ids}
+    if not user_ids:
+        return grid
+    for user_id, number, score, pass_mark in (
+        _course_submissions(course)
+        .filter(user_id__in=user_ids)
+        .values_list(
+            "user_id", "homework__lecture__number", "score", "homework__pass_mark"
+        )
+    ):
+        grid[user_id].setdefault(number, {})
+        grid[user_id][number].update(score=score, passed=score >= pass_mark)
+    for user_id, number, state in SurveyResponse.objects.filter(
+        survey__lecture__course=course, user_id__in=user_ids
+    ).values_list("user_id", "survey__lecture__number", "review_state"):
+        grid[user_id].setdefault(number, {})["summary"] = state
+    return grid
+
+
+# The staff dashboard -------------------------------------------------------
+
+SORTS = {
+    "name": ("user__display_name", "user__email"),
+    "points": ("homework_points", "user__email"),
+    "passed": ("weeks_passed", "user__email"),
+    "summaries": ("summaries", "user__email"),
+}
+
+
+def _required(course: Course, kind: str) -> int:
+    """The lowest threshold among the first tier's rules of this kind (what
+    completing needs at least), 0 when no such rule."""
+    rule = (
+        CompletionRule.objects.filter(tier__course=course, kind=kind)
+        .order_by("tier__rank")
+        .first()
+    )
+    return int(rule.threshold) if rule else 0
+
+
+def dashboard_rows(
+    *,
+    course: Course,
+    outcome: str = "",
+    tier: str = "",
+    category: str = "",
+    at_risk: bool = False,
+    q: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    now=None,
+) -> QuerySet:
+    """Approved enrollments with their totals and final outcome as SQL
+    annotations, so sorting, filtering and paging all happen in the database
+    and a page costs the same whatever the cohort's size."""
+    now = now or timezone.now()
+    submissions = _course_submissions(course).filter(user_id=OuterRef("user_id"))
+    counted = counted_survey_responses(course).filter(user_id=OuterRef("user_id"))
+    rows = (
+        Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
+        .select_related("user", "completion")
+        .annotate(
+            homework_points=Coalesce(
+                Subquery(
+                    submissions.order_by()
+                    .values("user_id")
+                    .annotate(s=Sum("score"))
+                    .values("s"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            weeks_passed=Coalesce(
+                Subquery(
+                    submissions.filter(score__gte=F("homework__pass_mark"))
+                    .order_by()
+                    .values("user_id")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            summaries=Coalesce(
+                Subquery(
+                    counted.order_by()
+                    .values("user_id")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+            final_outcome=Coalesce(
+                NullIf(F("completion__override_outcome"), Value("")),
+                F("completion__outcome"),
+                Value(Outcome.PENDING),
+                output_field=CharField(),
+            ),
+            final_tier=Case(
+                When(
+                    ~Q(completion__override_outcome=""),
+                    then=F("completion__override_tier_id"),
+                ),
+                default=F("completion__tier_id"),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+    if outcome:
+        rows = rows.filter(final_outcome=outcome)
+    if tier:
+        rows = rows.filter(final_tier=tier)
+    if category:
+        rows = rows.filter(category=category)
+    if q:
+        rows = rows.filter(
+            Q(user__email__icontains=q) | Q(user__display_name__icontains=q)
+        )
+    if at_risk:
+        rows = rows.filter(at_risk_q(course, now=now))
+    fields = SORTS.get(sort, SORTS["name"])
+    order = [("-" + f if descending else f) for f in fields[:1]] + list(fields[1:])
+    return rows.order_by(*order, "pk")
+
+
+def at_risk_q(course: Course, *, now) -> Q:
+    """Learners who cannot complete any more (even passing every homework and
+    summary still to come would not reach the first tier), or who missed both
+    the homework and the summary of the last two weeks already due."""
+    homeworks = Homework.objects.filter(lecture__course=course, published=True)
+    lectures = Lecture.objects.filter(course=course, published=True).count()
+    due = list(
+        homeworks.filter(due_at__lte=now)
+        .order_by("-due_at")
+        .values_list("pk", "lecture_id")
+    )
+    remaining = lectures - len(due)
+    need_passed = _required(course, Kind.HOMEWORK_WEEKS_PASSED)
+    need_summaries = max(
+        _required(course, Kind.SUMMARIES_SUBMITTED),
+        _required(course, Kind.SUMMARIES_ACCEPTED),
+    )
+    condition = Q(weeks_passed__lt=need_passed - remaining) | Q(
+        summaries__lt=need_summaries - remaining
+    )
+    if len(due) >= 2:
+        last_two = due[:2]
+        condition |= ~Q(
+            Exists(
+                Submission.objects.filter(
+                    user_id=OuterRef("user_id"),
+                    homework_id__in=[pk for pk, _ in last_two],
+                )
+            )
+        ) & ~Q(
+            Exists(
+                SurveyResponse.objects.filter(
+                    user_id=OuterRef("user_id"),
+                    survey__lecture_id__in=[lecture for _, lecture in last_two],
+                )
+            )
+        )
+    return condition
+
+
+def dashboard_columns(weeks: list[dict]) -> list[str]:
+    return (
+        ["email", "name", "category"]
+        + [f"week{w['number']}_score" for w in weeks]
+        + [f"week{w['number']}_summary" for w in weeks]
+        + ["homework_points", "weeks_passed", "summaries", "outcome", "tier"]
+    )
+
+
+def dashboard_csv(course: Course, rows: QuerySet, *, chunk_size=2000) -> Iterator[str]:
+    """The dashboard as CSV lines, streamed: enrollments are read with a
+    server-side cursor and the weekly grid fetched per chunk, so memory stays
+    flat whatever the cohort's size."""
+    weeks = course_weeks(course)
+    tiers = {t.pk: t.name_en for t in CompletionTier.objects.filter(course=course)}
+
+    def lines():
+        yield dashboard_columns(weeks)
+        for chunk in batched(
+            rows.select_related(None)
+            .select_related("user")
+            .iterator(chunk_size=chunk_size),
+            chunk_size,
+        ):
+            grid = week_grid(course, [e.user_id for e in chunk])
+            for e in chunk:
+                cells = grid[e.user_id]
+                yield (
+                    [e.user.email, e.user.display_name, e.category]
+                    + [cells.get(w["number"], {}).get("score") for w in weeks]
+                    + [cells.get(w["number"], {}).get("summary") for w in weeks]
+                    + [
+                        e.homework_points,
+                        e.weeks_passed,
+                        e.summaries,
+                        e.final_outcome,
+                        tiers.get(e.final_tier, ""),
+                    ]
+                )
+
+    return csv_lines(lines())

@@ -1,0 +1,227 @@
+"""Staff pages of completion: the dashboard, its CSV, overrides, the audit
+list, reminders and certification runs."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from completion import selectors, services
+from completion.forms import DashboardFilterForm, OverrideForm, ReminderForm
+from completion.models import CompletionOverride, CompletionRecord, CompletionTier
+from courses.access import course_staff_required
+from courses.models import Course, Enrollment
+from lms.models import Job
+
+PAGE_SIZE = 50
+FLIPS_PAGE_SIZE = 50
+
+
+def _filtered_rows(request: HttpRequest, course: Course, data):
+    form = DashboardFilterForm(data, course=course)
+    filters = form.filters()
+    sort = filters.get("sort") or "name"
+    rows = selectors.dashboard_rows(
+        course=course,
+        outcome=filters["outcome"],
+        tier=filters["tier"],
+        category=filters["category"],
+        at_risk=bool(filters["at_risk"]),
+        q=filters["q"],
+        sort=sort.lstrip("-"),
+        descending=sort.startswith("-"),
+    )
+    return form, filters, rows
+
+
+def _job(course: Course, job_id: str | None) -> Job | None:
+    try:
+        uuid.UUID(job_id or "")
+    except ValueError:
+        return None
+    return Job.objects.filter(pk=job_id, course=course).first()
+
+
+@course_staff_required
+def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
+    form, filters, rows = _filtered_rows(request, course, request.GET)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    weeks = selectors.course_weeks(course)
+    grid = selectors.week_grid(course, [e.user_id for e in page])
+    tiers = {tier.pk: tier for tier in CompletionTier.objects.filter(course=course)}
+    learners = [
+        {
+            "enrollment": e,
+            "cells": [grid[e.user_id].get(w["number"], {}) for w in weeks],
+            "tier": tiers.get(e.final_tier),
+        }
+        for e in page
+    ]
+    query = {k: v for k, v in filters.items() if v}
+    context = {
+        "course": course,
+        "filter_form": form,
+        "filters": filters,
+        "page": page,
+        "learners": learners,
+        "weeks": weeks,
+        "filter_query": urlencode(query),
+        "csv_url": reverse("staff_completion_csv", args=[course.slug])
+        + ("?" + urlencode(query) if query else ""),
+        "job": _job(course, request.GET.get("job")),
+        "reminder_form": ReminderForm(),
+    }
+    template = "completion/staff/dashboard.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#completion-table"
+    return render(request, template, context)
+
+
+@course_staff_required
+def dashboard_csv(request: HttpRequest, course: Course) -> StreamingHttpResponse:
+    _form, _filters, rows = _filtered_rows(request, course, request.GET)
+    response = StreamingHttpResponse(
+        selectors.dashboard_csv(course, rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="{course.slug}-completion.csv"'
+    )
+    return response
+
+
+@course_staff_required
+@require_POST
+def reminder(request: HttpRequest, course: Course) -> HttpResponse:
+    """Email every learner of the filtered view (all pages), in the
+    background."""
+    _form, filters, rows = _filtered_rows(request, course, request.POST)
+    query = urlencode({k: v for k, v in filters.items() if v})
+    back = reverse("staff_completion", args=[course.slug])
+    form = ReminderForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("A reminder needs a subject and a message."))
+        return redirect(f"{back}?{query}")
+    ids = list(rows.values_list("pk", flat=True))
+    if not ids:
+        messages.error(request, _("No learner matches this view."))
+        return redirect(f"{back}?{query}")
+    job = services.reminder_start(
+        course=course,
+        enrollment_ids=ids,
+        subject=form.cleaned_data["subject"],
+        body=form.cleaned_data["body"],
+        by=request.user,
+    )
+    messages.success(request, _("The reminder is being sent."))
+    return redirect(f"{back}?{urlencode({'job': job.pk})}&{query}")
+
+
+@course_staff_required
+def override(request: HttpRequest, course: Course, enrollment_id: int) -> HttpResponse:
+    enrollment = get_object_or_404(
+        Enrollment.objects.select_related("user"),
+        course=course,
+        pk=enrollment_id,
+        status=Enrollment.Status.APPROVED,
+    )
+    record, _created = CompletionRecord.objects.get_or_create(
+        enrollment=enrollment, defaults={"course": course}
+    )
+    form = OverrideForm(request.POST or None, course=course)
+    if request.method == "POST" and form.is_valid():
+        services.completion_override(
+            record=record,
+            outcome=form.cleaned_data["outcome"],
+            tier=form.cleaned_data["tier"],
+            reason=form.cleaned_data["reason"],
+            by=request.user,
+        )
+        # Certified courses certify an overridden learner right away; before
+        # the first recorded run, certificates wait for it.
+        if course.certificates.exists():
+            services.certificates_issue(course=course)
+        messages.success(request, _("The override is recorded."))
+        return redirect("staff_completion_overrides", course.slug)
+    metrics = selectors.learner_metrics(course, user_ids=[enrollment.user_id])
+    return render(
+        request,
+        "completion/staff/override.html",
+        {
+            "course": course,
+            "enrollment": enrollment,
+            "record": record,
+            "form": form,
+            "tiers": selectors.tiers_with_criteria(
+                course, metrics.get(enrollment.pk) or selectors.Metrics()
+            ),
+            "audit": record.overrides.select_related("by", "tier"),
+        },
+    )
+
+
+@course_staff_required
+def overrides(request: HttpRequest, course: Course) -> HttpResponse:
+    rows = CompletionOverride.objects.filter(record__course=course).select_related(
+        "record__enrollment__user", "by", "tier"
+    )
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "completion/staff/overrides.html", {"course": course, "page": page}
+    )
+
+
+@course_staff_required
+def certification(request: HttpRequest, course: Course) -> HttpResponse:
+    """Admins run a dry run, read what would change, then record it; staff
+    can watch."""
+    job = _job(course, request.GET.get("job"))
+    if job is None:
+        job = Job.objects.filter(course=course, kind=services.CERTIFICATION_JOB).first()
+    flips_page = None
+    tier_counts = []
+    if job and job.state == Job.State.DONE and job.result:
+        tiers = {str(t.pk): t for t in CompletionTier.objects.filter(course=course)}
+        tier_counts = [
+            (tiers.get(tier_id), count)
+            for tier_id, count in job.result.get("per_tier", {}).items()
+        ]
+        flips_page = Paginator(job.result.get("flips", []), FLIPS_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        users = {
+            e.pk: e.user
+            for e in Enrollment.objects.filter(
+                pk__in=[f["enrollment"] for f in flips_page]
+            ).select_related("user")
+        }
+        labels = dict(CompletionRecord.Outcome.choices)
+        for flip in flips_page:
+            flip["user"] = users.get(flip["enrollment"])
+            flip["from_label"] = labels.get(flip["from"], "")
+            flip["to_label"] = labels.get(flip["to"], "")
+    return render(
+        request,
+        "completion/staff/certification.html",
+        {
+            "course": course,
+            "job": job,
+            "tier_counts": tier_counts,
+            "flips_page": flips_page,
+            "is_admin": course.is_admin(request.user),
+        },
+    )
+
+
+@course_staff_required(admin=True)
+@require_POST
+def certification_start(request: HttpRequest, course: Course) -> HttpResponse:
+    dry_run = request.POST.get("mode") != "record"
+    job = services.certification_start(course=course, dry_run=dry_run, by=request.user)
+    url = reverse("staff_completion_run", args=[course.slug])
+    return redirect(f"{url}?{urlencode({'job': job.pk})}")

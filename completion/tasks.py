@@ -1,0 +1,113 @@
+"""Certification tasks: thin, idempotent, acknowledged late, so a worker
+killed mid-run has its task delivered again and the re-run only writes what
+is still missing (records are compared, certificates numbered under a lock)."""
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from completion import services
+from courses.models import Course
+from lms.models import Job
+
+__all__ = [
+    "certificate_emails_send",
+    "certification_nightly",
+    "certification_run",
+    "completion_jobs_resume",
+    "reminder_emails_send",
+]
+
+
+@shared_task(acks_late=True, soft_time_limit=900, time_limit=960)
+def certification_run(*, job_id: str, course_id: int, dry_run: bool) -> dict:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.state == Job.State.DONE:
+        return job.result if job else {}
+    course = Course.objects.get(pk=course_id)
+    try:
+        return services.certification_run_job(job=job, course=course, dry_run=dry_run)
+    except Exception as exc:
+        job.fail(f"{type(exc).__name__}: {exc}")
+        raise
+
+
+@shared_task(acks_late=True, soft_time_limit=3600, time_limit=3660)
+def certification_nightly() -> int:
+    """Every night (beat): recompute the records of running and finished
+    courses so the dashboard and progress pages stay current. Certificates are
+    issued only in courses where staff already recorded a certification (the
+    course has certificates): until then the rules may still be changing."""
+    count = 0
+    for course in Course.objects.filter(
+        state__in=[Course.State.RUNNING, Course.State.FINISHED],
+        completion_tiers__isnull=False,
+    ).distinct():
+        job = Job.objects.create(
+            kind=services.CERTIFICATION_JOB,
+            label=str(_("Nightly certification")),
+            course=course,
+            params={"dry_run": False, "nightly": True},
+        )
+        services.certification_run_job(job=job, course=course, dry_run=False)
+        count += 1
+    return count
+
+
+def _email_chunk(job_id: str, send_chunk, task) -> None:
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return
+    if job.state == Job.State.QUEUED:
+        job.start()
+    if send_chunk(job=job):
+        task.delay(job_id=job_id)
+    else:
+        job.finish()
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def certificate_emails_send(*, job_id: str) -> None:
+    """One chunk of certificate emails, then the next chunk as its own task."""
+    _email_chunk(
+        job_id, services.certificate_emails_send_chunk, certificate_emails_send
+    )
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def reminder_emails_send(*, job_id: str) -> None:
+    _email_chunk(job_id, services.reminder_emails_send_chunk, reminder_emails_send)
+
+
+@shared_task(acks_late=True)
+def completion_jobs_resume() -> int:
+    """The sweep: enqueue again the runs and email jobs whose worker died
+    (the broker only redelivers an unacknowledged task after its visibility
+    timeout). A second copy is harmless: runs write only what differs,
+    certificates are numbered under a lock and emails are claimed."""
+    stale = timezone.now() - timedelta(minutes=10)
+    jobs = Job.objects.filter(
+        kind__in=[
+            services.CERTIFICATION_JOB,
+            services.CERTIFICATE_EMAIL_JOB,
+            services.REMINDER_EMAIL_JOB,
+        ],
+        state__in=[Job.State.QUEUED, Job.State.RUNNING],
+        created_at__lt=stale,
+    )
+    count = 0
+    for job in jobs:
+        if job.kind == services.CERTIFICATION_JOB:
+            certification_run.delay(
+                job_id=str(job.pk),
+                course_id=job.course_id,
+                dry_run=job.params.get("dry_run", True),
+            )
+        elif job.kind == services.CERTIFICATE_EMAIL_JOB:
+            certificate_emails_send.delay(job_id=str(job.pk))
+        else:
+            reminder_emails_send.delay(job_id=str(job.pk))
+        count += 1
+    return count

@@ -1,0 +1,20 @@
+import pytest
+
+from completion import demo
+from completion.models import Certificate, CompletionRecord, CompletionTier
+from courses.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_sets_rules_records_and_a_certificate_once(
+    course, learner, course_admin, staff
+):
+    demo.seed(course=course, admin=course_admin, staff=staff, learner=learner)
+    demo.seed(course=course, admin=course_admin, staff=staff, learner=learner)
+
+    assert CompletionTier.objects.filter(course=course).count() == 2
+    certificate = Certificate.objects.get()
+    assert certificate.enrollment == Enrollment.objects.get(user=learner)
+    assert certificate.serial == "LLM2026-000001"
+    assert CompletionRecord.objects.filter(course=course).exists()

@@ -1,0 +1,290 @@
+import csv
+import io
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from completion.models import Certificate, CompletionOverride, CompletionRecord
+from completion.rules import Metrics
+from completion.services import certification_compute
+from completion.tests.factories import (
+    bulk_learners,
+    course_work,
+    homework_score,
+    summary,
+)
+from courses.models import Enrollment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def weeks(course):
+    return course_work(course)
+
+
+def _enrollment(user, course):
+    return Enrollment.objects.get(user=user, course=course)
+
+
+# The learner's progress page ----------------------------------------------
+
+
+def test_progress_shows_every_criterion_met_or_missing_and_each_week(
+    client, course, tiers, weeks, learner
+):
+    homework_score(learner, weeks[1], 5)
+    summary(learner, weeks[1], "accepted")
+    client.force_login(learner)
+
+    response = client.get("/courses/llm/progress/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Honors" in html and "Completed" in html
+    assert "Homework points at least" in html
+    assert "Final ranking in the top N %" in html
+    assert html.count("Missing") >= 3
+    assert "Lecture 1" in html and "accepted" in html
+
+
+def test_progress_links_the_learners_own_certificate_once_issued(
+    client, course, tiers, weeks, learner
+):
+    enrollment = _enrollment(learner, course)
+    certification_compute(
+        course=course,
+        metrics={enrollment.pk: Metrics(homework_points=12, summaries_submitted=3)},
+        dry_run=False,
+    )
+    certificate = Certificate.objects.get()
+    client.force_login(learner)
+
+    html = client.get("/courses/llm/progress/").content.decode()
+
+    assert f"/certificates/{certificate.code}.pdf" in html
+    assert certificate.serial in html
+
+
+def test_a_learner_never_sees_another_learners_progress_or_certificate(
+    client, course, tiers, weeks, learner, user_factory
+):
+    other = user_factory(display_name="Someone Else")
+    other_enrollment = Enrollment.objects.create(
+        course=course, user=other, status=Enrollment.Status.APPROVED
+    )
+    homework_score(other, weeks[1], 5)
+    certification_compute(
+        course=course,
+        metrics={
+            other_enrollment.pk: Metrics(homework_points=12, summaries_submitted=3)
+        },
+        dry_run=False,
+    )
+    code = Certificate.objects.get().code
+    client.force_login(learner)
+
+    progress = client.get("/courses/llm/progress/").content.decode()
+    pdf = client.get(f"/certificates/{code}.pdf")
+    other_dashboard = client.get("/staff/llm/completion/")
+
+    assert code not in progress
+    assert "Someone Else" not in progress
+    assert pdf.status_code == 404
+    assert other_dashboard.status_code == 403
+
+
+def test_progress_is_for_learners_of_the_course_only(client, course, applicant):
+    client.force_login(applicant)
+
+    assert client.get("/courses/llm/progress/").status_code == 403
+
+
+# The staff dashboard --------------------------------------------------------
+
+
+def test_the_dashboard_shows_a_row_per_learner_with_weekly_cells_and_totals(
+    client, course, tiers, weeks, learner, staff
+):
+    homework_score(learner, weeks[1], 4)
+    homework_score(learner, weeks[2], 2)
+    summary(learner, weeks[1], "accepted")
+    client.force_login(staff)
+
+    response = client.get("/staff/llm/completion/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert learner.email in html
+    assert "4✔" in html  # week 1: score 4, summary accepted
+    assert ">6<" in html  # points
+
+
+def test_the_dashboard_takes_the_same_queries_at_10_100_and_1000_learners(
+    client, course, tiers, weeks, staff, django_assert_num_queries
+):
+    client.force_login(staff)
+    url = "/staff/llm/completion/?sort=-points&page=2"
+    baseline = None
+    cohort = 0
+    for size in (10, 100, 1000):
+        bulk_learners(course, size - cohort, prefix=f"c{size}-")
+        cohort = size
+        client.get(url)  # warm the session
+        if baseline is None:
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            baseline = len(queries)
+        else:
+            with django_assert_num_queries(baseline):
+                response = client.get(url)
+        assert response.status_code == 200
+        assert response.content.decode().count("/override/") == min(size, 50)
+    # Session and user (when the session is in the database), course, role,
+    # count, page, lectures, the page's submissions and summaries, tiers,
+    # tier filter choices.
+    assert baseline <= 12
+
+
+def test_filters_find_learners_by_outcome_search_and_risk(
+    client, course, tiers, weeks, learner, staff, user_factory
+):
+    idle = user_factory(email="idle@example.com")
+    Enrollment.objects.create(
+        course=course, user=idle, status=Enrollment.Status.APPROVED
+    )
+    for number in (1, 2, 3):
+        homework_score(learner, weeks[number], 5)
+        summary(learner, weeks[number])
+    enrollment = _enrollment(learner, course)
+    certification_compute(
+        course=course,
+        metrics={enrollment.pk: Metrics(homework_points=15, summaries_submitted=3)},
+        dry_run=False,
+    )
+    client.force_login(staff)
+
+    complete = client.get("/staff/llm/completion/?outcome=complete").content.decode()
+    at_risk = client.get("/staff/llm/completion/?at_risk=on").content.decode()
+    search = client.get("/staff/llm/completion/?q=idle").content.decode()
+
+    assert learner.email in complete and "idle@example.com" not in complete
+    assert "idle@example.com" in at_risk and learner.email not in at_risk
+    assert "idle@example.com" in search and learner.email not in search
+
+
+def test_htmx_paging_returns_only_the_table(client, course, tiers, weeks, staff):
+    bulk_learners(course, 60)
+    client.force_login(staff)
+
+    response = client.get(
+        "/staff/llm/completion/?page=2", headers={"HX-Request": "true"}
+    )
+
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="completion-table">')
+    assert "Page 2 of 2" in html
+
+
+# CSV -------------------------------------------------------------------------
+
+
+def test_the_csv_streams_every_learner_safe_from_formulas(
+    client, course, tiers, weeks, staff, learner, user_factory
+):
+    sneaky = user_factory(email="sneaky@example.com", display_name="=HYPERLINK(1)")
+    Enrollment.objects.create(
+        course=course, user=sneaky, status=Enrollment.Status.APPROVED
+    )
+    homework_score(sneaky, weeks[1], 5)
+    client.force_login(staff)
+
+    response = client.get("/staff/llm/completion.csv")
+
+    assert response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
+    assert rows[0][:3] == ["email", "name", "category"]
+    assert "week1_score" in rows[0]
+    names = {row[1] for row in rows[1:]}
+    assert "'=HYPERLINK(1)" in names
+    assert len(rows) == 3
+    sneaky_row = next(row for row in rows if row[0] == "sneaky@example.com")
+    assert sneaky_row[rows[0].index("week1_score")] == "5"
+
+
+def test_the_csv_follows_the_filter(client, course, tiers, weeks, staff, learner):
+    client.force_login(staff)
+
+    response = client.get("/staff/llm/completion.csv?q=nobody-matches")
+
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert len(body.strip().splitlines()) == 1
+
+
+# Overrides and reminders ------------------------------------------------------
+
+
+def test_staff_override_needs_a_reason_and_shows_in_the_audit_list(
+    client, course, tiers, weeks, staff, learner
+):
+    enrollment = _enrollment(learner, course)
+    client.force_login(staff)
+    url = f"/staff/llm/completion/learners/{enrollment.pk}/override/"
+
+    refused = client.post(url, {"outcome": "complete", "tier": tiers[0].pk})
+    accepted = client.post(
+        url,
+        {"outcome": "complete", "tier": tiers[0].pk, "reason": "Hospitalised"},
+    )
+    audit = client.get("/staff/llm/completion/overrides/").content.decode()
+
+    assert refused.status_code == 200
+    assert accepted.status_code == 302
+    assert CompletionOverride.objects.count() == 1
+    assert CompletionRecord.objects.get(enrollment=enrollment).final_outcome == (
+        "complete"
+    )
+    assert "Hospitalised" in audit
+
+
+def test_staff_email_the_learners_of_a_filtered_view(
+    client, course, tiers, weeks, staff, learner, user_factory,
+    django_capture_on_commit_callbacks,
+):  # fmt: skip
+    Enrollment.objects.create(
+        course=course,
+        user=user_factory(email="busy@example.com"),
+        status=Enrollment.Status.APPROVED,
+    )
+    homework_score(learner, weeks[1], 5)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/llm/completion/remind/",
+            {"q": "busy", "subject": "Week 3", "body": "Two weeks left."},
+        )
+
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["busy@example.com"]]
+    assert mail.outbox[0].subject == "Week 3"
+
+
+def test_only_course_admins_start_a_certification_run(
+    client, course, tiers, staff, course_admin
+):
+    client.force_login(staff)
+    refused = client.post("/staff/llm/completion/run/start/", {"mode": "record"})
+    page = client.get("/staff/llm/completion/run/")
+
+    assert refused.status_code == 403
+    assert page.status_code == 200

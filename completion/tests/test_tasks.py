@@ -1,0 +1,132 @@
+import pytest
+from django.core import mail
+
+from completion.models import Certificate, CompletionRecord
+from completion.services import certificate_emails_start, certification_start
+from completion.tasks import (
+    certificate_emails_send,
+    certification_nightly,
+    completion_jobs_resume,
+)
+from completion.tests.factories import course_work, homework_score, summary
+from conftest import wait_for
+from courses.models import Enrollment
+from lms.models import Job
+
+
+def _passing(course, weeks, user):
+    for number in (1, 2, 3):
+        homework_score(user, weeks[number], 5)
+        summary(user, weeks[number])
+
+
+@pytest.fixture(autouse=True)
+def _english(settings):
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.mark.django_db
+def test_a_dry_run_job_reports_and_records_nothing(
+    client, course, tiers, learner, course_admin, django_capture_on_commit_callbacks
+):
+    weeks = course_work(course)
+    _passing(course, weeks, learner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = certification_start(course=course, dry_run=True, by=course_admin)
+
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE
+    assert job.result["complete"] == 1
+    assert job.result["flip_count"] == 1
+    assert not CompletionRecord.objects.exists()
+    client.force_login(course_admin)
+    page = client.get(f"/staff/llm/completion/run/?job={job.pk}").content.decode()
+    assert learner.email in page
+    assert "Record and issue certificates" in page
+
+
+@pytest.mark.django_db
+def test_recording_issues_and_emails_each_certificate_once(
+    client, course, tiers, learner, course_admin, django_capture_on_commit_callbacks
+):
+    weeks = course_work(course)
+    _passing(course, weeks, learner)
+    client.force_login(course_admin)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/staff/llm/completion/run/start/", {"mode": "record"})
+    with django_capture_on_commit_callbacks(execute=True):
+        job = certificate_emails_start(course=course)  # a duplicate email job
+    certificate_emails_send(job_id=str(job.pk))  # and a retried chunk
+
+    certificate = Certificate.objects.get()
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+    assert certificate.serial in mail.outbox[0].body
+    assert certificate.emailed_at is not None
+    page = client.get(response.url).content.decode()
+    assert "1 of 1 learners complete." in page
+
+
+@pytest.mark.django_db
+def test_the_nightly_run_records_but_certifies_only_after_staff_did(
+    course, tiers, learner, django_capture_on_commit_callbacks
+):
+    weeks = course_work(course)
+    _passing(course, weeks, learner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert certification_nightly() == 1
+
+    assert CompletionRecord.objects.get().outcome == "complete"
+    assert not Certificate.objects.exists()
+
+
+def _records():
+    return sorted(
+        CompletionRecord.objects.values_list("enrollment_id", "outcome", "tier_id")
+    )
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_run_is_resumed_with_the_same_records_and_serials(
+    course, tiers, user_factory, celery_worker
+):
+    weeks = course_work(course)
+    for index in range(40):
+        user = user_factory()
+        Enrollment.objects.create(
+            course=course, user=user, status=Enrollment.Status.APPROVED
+        )
+        if index % 2:
+            _passing(course, weeks, user)
+    celery_worker.stop_all()
+    slow = celery_worker.start(
+        extra_env={"COMPLETION_WRITE_CHUNK": "5", "COMPLETION_CHUNK_DELAY": "1"}
+    )
+    job = certification_start(course=course, dry_run=False)
+    wait_for(lambda: Job.objects.get(pk=job.pk).done >= 5, timeout=60, interval=0.02)
+    celery_worker.kill(slow)
+    assert Job.objects.get(pk=job.pk).state == Job.State.RUNNING
+    assert 0 < CompletionRecord.objects.count() < 40
+
+    celery_worker.start()
+    Job.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2000))
+    assert completion_jobs_resume() == 1
+    wait_for(lambda: Job.objects.get(pk=job.pk).state == Job.State.DONE, timeout=60)
+    first = _records()
+    serials = list(Certificate.objects.values_list("serial", flat=True))
+
+    again = certification_start(course=course, dry_run=False)
+    wait_for(lambda: Job.objects.get(pk=again.pk).state == Job.State.DONE, timeout=60)
+
+    assert len(first) == 40
+    assert sum(1 for _, outcome, _ in first if outcome == "complete") == 20
+    assert _records() == first
+    assert len(serials) == len(set(serials)) == 20
+    assert sorted(Certificate.objects.values_list("serial", flat=True)) == sorted(
+        serials
+    )
+    assert Job.objects.get(pk=again.pk).result["changed"] == 0
