@@ -154,11 +154,13 @@ def test_a_learner_signs_up_is_approved_and_takes_part_in_the_week(
     me.goto("/courses/llm/lectures/2/homework/")
     answer_homework(page, choice=0)
     me.shot(f"homework-{lang}-{device}")
-    page.locator(".homework-form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator(".homework-form button[type=submit]").click()
     page.locator(".messages").wait_for()
     me.audit()
     answer_homework(page, choice=1)
-    page.locator(".homework-form button[type=submit]").click()
+    with page.expect_navigation():
+        page.locator(".homework-form button[type=submit]").click()
     page.locator(".messages").wait_for()
     submission = Submission.objects.get(user=enrollment.user, homework=homework)
     assert submission.answers.count() == 5
@@ -190,6 +192,41 @@ def test_a_learner_signs_up_is_approved_and_takes_part_in_the_week(
 
     assert len(me.audited) >= 5
     me.assert_accessible()
+    me.close()
+
+
+def test_without_javascript_a_learner_still_applies_and_hands_everything_in(
+    browser, live_server, course, user_factory, learner, week, tmp_path
+):
+    # Applying is a plain form post.
+    applicant = user_factory(display_name="鈴木 一郎")
+    newcomer = Visitor(browser, live_server, javascript=False, user=applicant)
+    newcomer.goto("/courses/llm/apply/")
+    newcomer.page.locator("#application-form button[type=submit]").click()
+    newcomer.page.wait_for_load_state()
+    assert Enrollment.objects.get(user=applicant).status == Enrollment.Status.APPLIED
+    newcomer.close()
+
+    me = Visitor(browser, live_server, javascript=False, phone=True, user=learner)
+    page = me.page
+    me.goto("/courses/llm/lectures/2/survey/")
+    page.locator("textarea[name=summary]").fill(SUMMARY[:60])
+    page.locator(".question-rating input[type=radio]").nth(4).check()
+    with page.expect_navigation():
+        page.locator("button[name=action][value=submit]").click()
+    assert SurveyResponse.objects.get(user=learner).summary == SUMMARY[:60]
+
+    me.goto("/courses/llm/lectures/2/homework/")
+    answer_homework(page, choice=0)
+    with page.expect_navigation():
+        page.locator(".homework-form button[type=submit]").click()
+    homework = week["homework"]
+    assert Submission.objects.get(user=learner, homework=homework).answers.count() == 5
+
+    me.goto("/courses/llm/competition/")
+    submit_prediction_file(page, tmp_path)
+    assert Entry.objects.filter(user=learner).exists()
+    me.goto("/courses/llm/competition/leaderboard/")
     me.close()
 
 
