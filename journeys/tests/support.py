@@ -105,6 +105,7 @@ class Visitor:
         """The viewport as a PNG (what a person sees first), for the docs."""
         ARTIFACTS.mkdir(exist_ok=True)
         path = ARTIFACTS / f"{name}.png"
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(path), full_page=False)
         return path
 
