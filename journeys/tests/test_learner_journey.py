@@ -123,6 +123,11 @@ def test_a_learner_signs_up_is_approved_and_takes_part_in_the_week(
     me.goto("/courses/llm/")
     assert page.get_by_text("Lecture 2").first.is_visible()
     me.shot(f"learner-week-{lang}-{device}")
+    ranges = []
+    page.on(
+        "response",
+        lambda r: ranges.append(r.status) if "/materials/" in r.url else None,
+    )
     me.goto("/courses/llm/lectures/2/")
     video = page.locator("video").first
     video.wait_for()
@@ -137,6 +142,7 @@ def test_a_learner_signs_up_is_approved_and_takes_part_in_the_week(
            })"""
     )
     assert page.evaluate("document.querySelector('video').currentTime") == 2.5
+    assert 206 in ranges  # the recording is served in byte ranges
     me.shot(f"learner-lecture-{lang}-{device}")
 
     # The summary (survey).
