@@ -319,6 +319,7 @@ def staff_competition_entries_csv(request: HttpRequest, course: Course):
     response["Content-Disposition"] = (
         f'attachment; filename="{course.slug}-competition-entries.csv"'
     )
+    response.write("\ufeff")  # spreadsheet software then reads UTF-8 (names)
     writer = csv.writer(response)
     writer.writerow(
         ["entry", "user", "submitted_at", "status", "public_score", "private_score"]

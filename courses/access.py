@@ -17,6 +17,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from courses.models import Course
 
@@ -45,7 +46,8 @@ def course_staff_required(view=None, *, admin: bool = False) -> Callable:
             )
             if not allowed:
                 raise PermissionDenied
-            return view_func(request, course, *args, **kwargs)
+            with timezone.override(course.tzinfo):
+                return view_func(request, course, *args, **kwargs)
 
         return wrapper
 
@@ -65,6 +67,8 @@ def course_learner_required(view_func) -> Callable:
             return render(
                 request, "courses/not_enrolled.html", {"course": course}, status=403
             )
-        return view_func(request, course, *args, **kwargs)
+        # Times on a course's pages are the course's (pages name the zone).
+        with timezone.override(course.tzinfo):
+            return view_func(request, course, *args, **kwargs)
 
     return wrapper
