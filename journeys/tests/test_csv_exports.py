@@ -14,6 +14,7 @@ CHECKED = {
     "staff_survey_responses_csv",
     "staff_survey_aggregates_csv",
     "staff_competition_entries_csv",
+    "staff_completion_csv",
 }
 
 
@@ -46,6 +47,7 @@ def test_every_csv_export_starts_with_a_byte_order_mark(
         "/staff/llm/surveys/2/responses.csv",
         "/staff/llm/surveys/2/aggregates.csv",
         "/staff/llm/competition/entries.csv",
+        "/staff/llm/completion.csv",
     ]
     for url in urls:
         response = client.get(url)
