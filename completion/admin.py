@@ -12,7 +12,7 @@ from completion.models import (
 from courses.admin import CourseAdmin
 
 
-class CompletionRuleInline(admin.TabularInline):
+class CompletionRuleInline(admin.StackedInline):
     model = CompletionRule
     extra = 1
 

@@ -22,3 +22,9 @@ def _journey_settings(settings, tmp_path):
 def needs_ffmpeg():
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed")
+
+
+@pytest.fixture
+def superuser(user_factory):
+    """The site operator, who sets up courses in the Django admin."""
+    return user_factory(is_staff=True, is_superuser=True, display_name="管理者")

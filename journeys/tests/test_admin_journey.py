@@ -42,11 +42,6 @@ def big_video(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def superuser(user_factory):
-    return user_factory(is_staff=True, is_superuser=True, display_name="管理者")
-
-
 def upload(page, kind: str, path: Path, title: str) -> None:
     page.select_option("#tus-kind", kind)
     page.fill("#tus-title", title)
