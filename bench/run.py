@@ -92,6 +92,15 @@ def table(results: list[dict], info: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _merged_with_earlier(results: list[dict]) -> list[dict]:
+    """With --only, keep the other benchmarks' latest results in the files."""
+    path = BENCH / "results.json"
+    earlier = json.loads(path.read_text())["results"] if path.exists() else []
+    fresh = {result["benchmark"] for result in results}
+    kept = [result for result in earlier if result.get("benchmark") not in fresh]
+    return kept + results
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes")
@@ -126,6 +135,7 @@ def main() -> int:
             continue
         results.append(json.loads(run.stdout))
     if not args.smoke:
+        results = _merged_with_earlier(results) if args.only else results
         (BENCH / "results.json").write_text(
             json.dumps({"machine": info, "results": results}, indent=2) + "\n"
         )

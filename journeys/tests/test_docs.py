@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_screenshot_the_readme_shows_is_a_small_png_in_docs():
-    text = (ROOT / "docs" / "README-sections.md").read_text()
+    text = (ROOT / "README.md").read_text()
     shown = re.findall(r"\((docs/screenshots/[\w.-]+\.png)\)", text)
     assert len(shown) >= 4
     for name in shown:
