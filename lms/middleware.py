@@ -1,4 +1,7 @@
+import zoneinfo
 from collections.abc import Callable
+from functools import cache
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -27,4 +30,28 @@ class UserLanguageMiddleware:
         ):
             translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+        return self.get_response(request)
+
+
+@cache
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+class ViewerTimezoneMiddleware:
+    """`request.viewer_timezone`: the viewer's own time zone, from the cookie
+    the page's script sets (None when unknown or not a real zone). Course
+    pages show times in the course's time zone, named, and add the viewer's
+    own time where it differs (the `viewer_time` tag)."""
+
+    COOKIE = "koza_tz"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        name = unquote(request.COOKIES.get(self.COOKIE, ""))[:64]
+        request.viewer_timezone = (
+            zoneinfo.ZoneInfo(name) if name in _known_timezones() else None
+        )
         return self.get_response(request)
