@@ -35,3 +35,23 @@ def lecture_materials(context, lecture=None, course=None) -> dict:
         "can_manage": course.is_admin(request.user),
         "csp_nonce": context.get("csp_nonce"),
     }
+
+
+@register.simple_tag
+def with_published_materials(lectures) -> list[dict]:
+    """[{"lecture", "kinds": labels of what learners can open}] for a few
+    lectures in one query: "this week" says which recordings are up."""
+    from archives.selectors import published_kinds_by_lecture
+
+    lectures = list(lectures)
+    kinds = published_kinds_by_lecture(lecture.pk for lecture in lectures)
+    shown = [Kind.RECORDING, Kind.SLIDES, Kind.NOTEBOOK, Kind.LINK]
+    return [
+        {
+            "lecture": lecture,
+            "kinds": [
+                kind.label for kind in shown if kind in kinds.get(lecture.pk, [])
+            ],
+        }
+        for lecture in lectures
+    ]

@@ -159,3 +159,30 @@ def test_an_unpublished_lecture_is_not_found_for_learners(client, learner, cours
     client.force_login(learner)
 
     assert client.get("/courses/llm/lectures/2/").status_code == 404
+
+
+def test_this_week_says_which_recordings_are_up(client, course, learner):
+    from archives.models import Kind, Material
+
+    lecture = course.lectures.get(number=1)
+    Material.objects.create(
+        lecture=lecture,
+        kind=Kind.RECORDING,
+        title="Week 1",
+        state=Material.State.READY,
+        published=True,
+    )
+    Material.objects.create(
+        lecture=lecture,
+        kind=Kind.SLIDES,
+        title="Week 1 slides (processing)",
+        state=Material.State.PROCESSING,
+        published=False,
+    )
+    client.force_login(learner)
+
+    page = client.get("/courses/llm/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    latest = page.split("Latest lectures", 1)[1]
+    assert '<span class="badge">Recording</span>' in latest
+    assert '<span class="badge">Slides</span>' not in latest
