@@ -68,3 +68,16 @@ def test_demo_accounts_can_sign_in(client, db, settings):
 
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_generated_demo_learners_can_sign_in_too(client, db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+
+    response = client.post(
+        "/accounts/login/",
+        {"login": "learner042@example.com", "password": "koza-demo"},
+    )
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session

@@ -183,6 +183,14 @@ class Command(BaseCommand):
             ignore_conflicts=True,
         )
         users = User.objects.filter(email__in=[u.email for u in users])
+        # verified addresses, so any generated learner can sign in to the demo
+        EmailAddress.objects.bulk_create(
+            [
+                EmailAddress(user=user, email=user.email, verified=True, primary=True)
+                for user in users
+            ],
+            ignore_conflicts=True,
+        )
         Enrollment.objects.bulk_create(
             [
                 Enrollment(
