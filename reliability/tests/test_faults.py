@@ -256,3 +256,36 @@ def test_the_same_task_delivered_twice_does_its_work_once(
     assert job.state == Job.State.DONE
     assert job.result["graded"] == 1
     assert Submission.objects.get(homework=homework).score == 0
+
+
+def test_a_certification_run_delivered_twice_issues_one_certificate_and_one_email(
+    course, learner, celery_worker
+):
+    """The run and the email job it starts, delivered twice: one certificate,
+    one serial number, one email."""
+    from completion.models import Certificate, CompletionRule, CompletionTier
+    from completion.tasks import certification_run
+
+    tier = CompletionTier.objects.create(
+        course=course, rank=1, name_ja="修了", name_en="Completed"
+    )
+    CompletionRule.objects.create(tier=tier, kind="homework_points", threshold=0)
+    job = Job.objects.create(
+        kind="certification", course=course, params={"dry_run": False}
+    )
+
+    for _ in range(2):
+        certification_run.apply_async(
+            kwargs={"job_id": str(job.pk), "course_id": course.pk, "dry_run": False},
+            task_id="certification",
+        )
+
+    wait_for(
+        lambda: Certificate.objects.filter(emailed_at__isnull=False).exists(),
+        timeout=60,
+    )
+    log = celery_worker.processes[-1].log_path
+    wait_for(lambda: log.read_text().count(" succeeded in ") >= 3, timeout=60)
+    assert Certificate.objects.count() == 1
+    assert Certificate.objects.get().enrollment.user == learner
+    assert log.read_text().count(f"To: {learner.email}") == 1
