@@ -79,7 +79,7 @@ def _run_certification(admin: Visitor) -> None:
     page.wait_for_load_state()
     admin.until(lambda: Certificate.objects.exists())
     admin.until(lambda: page.locator("progress").get_attribute("value") == "100")
-    admin.shot("staff-certification-run")
+    admin.shot("staff-certification-run")  # laptop and phone alike
 
 
 @pytest.mark.parametrize("phone", [False, True], ids=["laptop", "phone"])
@@ -102,7 +102,7 @@ def test_completion_from_rules_to_a_verified_certificate(
     )
     table = page.locator("#completion-table").inner_text()
     assert "Idle Learner" in table
-    team.shot("staff-completion-at-risk")
+    team.shot("staff-completion-at-risk" + ("-phone" if phone else ""))
     csv = page.request.get(
         team.base + page.get_by_role("link", name="Download CSV").get_attribute("href")
     )
