@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from completion import services
 from courses.models import Course
 from lms.models import Job
+from lms.tasks import email_job_step
 
 __all__ = [
     "certificate_emails_send",
@@ -56,29 +57,23 @@ def certification_nightly() -> int:
     return count
 
 
-def _email_chunk(job_id: str, send_chunk, task) -> None:
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None or job.is_finished:
-        return
-    if job.state == Job.State.QUEUED:
-        job.start()
-    if send_chunk(job=job):
-        task.delay(job_id=job_id)
-    else:
-        job.finish()
-
-
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def certificate_emails_send(*, job_id: str) -> None:
     """One chunk of certificate emails, then the next chunk as its own task."""
-    _email_chunk(
-        job_id, services.certificate_emails_send_chunk, certificate_emails_send
+    email_job_step(
+        job_id,
+        send_chunk=services.certificate_emails_send_chunk,
+        next_task=certificate_emails_send,
     )
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def reminder_emails_send(*, job_id: str) -> None:
-    _email_chunk(job_id, services.reminder_emails_send_chunk, reminder_emails_send)
+    email_job_step(
+        job_id,
+        send_chunk=services.reminder_emails_send_chunk,
+        next_task=reminder_emails_send,
+    )
 
 
 @shared_task(acks_late=True)

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from courses import services
 from lms.models import Job
+from lms.tasks import email_job_step
 
 EMAIL_JOB_KINDS = [services.DECISION_EMAIL_JOB, services.ANNOUNCEMENT_EMAIL_JOB]
 
@@ -17,29 +18,25 @@ def decision_email_send(*, enrollment_id: int) -> None:
     services.decision_email_send(enrollment_id=enrollment_id)
 
 
-def _email_chunk(job_id: str, send_chunk, task) -> None:
-    job = Job.objects.filter(pk=job_id).first()
-    if job is None or job.is_finished:
-        return  # a redelivery after the job finished changes nothing
-    if job.state == Job.State.QUEUED:
-        job.start()
-    if send_chunk(job=job):
-        task.delay(job_id=job_id)  # the next chunk, as its own task
-    else:
-        services.email_job_finish_if_done(job=job)
-
-
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def decision_emails_send(*, job_id: str) -> None:
     """One chunk of a bulk decision's emails, then the next chunk."""
-    _email_chunk(job_id, services.decision_emails_send_chunk, decision_emails_send)
+    email_job_step(
+        job_id,
+        send_chunk=services.decision_emails_send_chunk,
+        next_task=decision_emails_send,
+        finish=services.email_job_finish_if_done,
+    )
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def announcement_emails_send(*, job_id: str) -> None:
     """One chunk of an announcement's emails, then the next chunk."""
-    _email_chunk(
-        job_id, services.announcement_emails_send_chunk, announcement_emails_send
+    email_job_step(
+        job_id,
+        send_chunk=services.announcement_emails_send_chunk,
+        next_task=announcement_emails_send,
+        finish=services.email_job_finish_if_done,
     )
 
 

@@ -19,3 +19,21 @@ def job_worker_selftest(*, job_id: str) -> None:
     )
     if not updated:
         return  # already done: a redelivery changes nothing
+
+
+def email_job_step(job_id: str, *, send_chunk, next_task, finish=None) -> None:
+    """One step of a chunked email Job, shared by every bulk email: start the
+    job on its first step, send one chunk (`send_chunk(job=...)` claims its
+    rows, so a redelivered step sends nothing twice), then enqueue the next
+    step as its own task, or finish the job when nothing is left."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return  # a redelivery after the job finished changes nothing
+    if job.state == Job.State.QUEUED:
+        job.start()
+    if send_chunk(job=job):
+        next_task.delay(job_id=job_id)
+    elif finish is not None:
+        finish(job=job)
+    else:
+        job.finish()
