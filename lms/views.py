@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
 from courses.selectors import courses_for_home
+from lms.auth import forget_user
 from lms.celery import app as celery_app
 from lms.models import Job
 
@@ -26,6 +27,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
     language = request.POST.get("language", "")
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         get_user_model().objects.filter(pk=request.user.pk).update(language=language)
+        forget_user(request.user.pk)
     return response
 
 

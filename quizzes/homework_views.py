@@ -17,11 +17,13 @@ from lms.csv import csv_safe
 from lms.models import Job
 from quizzes import homework_selectors as selectors
 from quizzes.homework_services import (
+    Direct,
     HomeworkClosed,
     homework_parse_answers,
     homework_save_draft,
     homework_start_grading,
     homework_submit,
+    homework_submit_direct,
 )
 from quizzes.models import Homework
 
@@ -67,10 +69,33 @@ def _render_take(request, course, homework, *, now, errors=(), status=200, **ext
     return render(request, TAKE_TEMPLATE, context, status=status)
 
 
-@course_learner_required
-def homework_take(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+def homework_take(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """One page: answer, resubmit until closed, then review after reveal.
-    The server's clock decides which (taken once per request)."""
+
+    A learner's submit first tries the one-statement path (no course, homework
+    or question loaded; the statement checks access, the deadline and the
+    answers itself). Whatever it declines, and every GET, goes through the
+    full view, which gives the reason on the page."""
+    if request.method == "POST" and request.user.is_authenticated:
+        token = _parse_token(request.POST.get("token", ""))
+        if token is not None:
+            done = homework_submit_direct(
+                slug=slug,
+                number=number,
+                user_id=request.user.pk,
+                data=request.POST,
+                token=token,
+                now=timezone.now(),
+            )
+            if done is not Direct.DECLINED:
+                messages.success(request, _("Your answers are submitted."))
+                return redirect("homework_take", slug, number)
+    return _homework_take(request, slug, number)
+
+
+@course_learner_required
+def _homework_take(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """The server's clock decides what the page shows (taken once per request)."""
     homework = _get_homework_for_learner(request, course, number)
     now = timezone.now()
     if request.method != "POST":
