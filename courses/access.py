@@ -29,6 +29,19 @@ def get_visible_course(slug: str) -> Course:
     )
 
 
+def _visible_course_with_access(slug: str, user) -> Course:
+    """The course and the user's access to it in one query (every learner
+    page at a deadline asks both)."""
+    courses = Course.objects.exclude(state=Course.State.DRAFT)
+    if user.is_superuser:
+        return get_object_or_404(courses, slug=slug)
+    course = get_object_or_404(
+        courses.annotate(**Course.access_annotations(user)), slug=slug
+    )
+    course.remember_access(user, role=course._role, learner=course._learner)
+    return course
+
+
 def course_staff_required(view=None, *, admin: bool = False) -> Callable:
     """Staff (or, with admin=True, admins) of the course in the URL; superusers
     pass. Anonymous users go to the login page, everyone else gets 403."""
@@ -60,10 +73,11 @@ def course_learner_required(view_func) -> Callable:
 
     @wraps(view_func)
     def wrapper(request: HttpRequest, slug: str, *args, **kwargs) -> HttpResponse:
-        if not request.user.is_authenticated:
+        user = request.user
+        if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        course = get_visible_course(slug)
-        if not course.can_view_content(request.user):
+        course = _visible_course_with_access(slug, user)
+        if not course.can_view_content(user):
             return render(
                 request, "courses/not_enrolled.html", {"course": course}, status=403
             )

@@ -103,35 +103,44 @@ class Course(models.Model):
             )
         return getattr(user, cache_attr)
 
+    @staticmethod
+    def access_annotations(user) -> dict:
+        """The user's role in, and approved enrollment of, each course row:
+        `Course.objects.annotate(**Course.access_annotations(user))` loads a
+        course and what the user may do in it in one query."""
+        return {
+            "_role": models.Subquery(
+                CourseRole.objects.filter(
+                    course=models.OuterRef("pk"), user=user.pk
+                ).values("role")[:1]
+            ),
+            "_learner": models.Exists(
+                Enrollment.objects.filter(
+                    course=models.OuterRef("pk"),
+                    user=user.pk,
+                    status=Enrollment.Status.APPROVED,
+                )
+            ),
+        }
+
+    def remember_access(self, user, *, role, learner: bool) -> None:
+        """Keep the role and enrollment on the user object for the request."""
+        setattr(user, f"_course_role_{self.pk}", role)
+        setattr(user, f"_course_learner_{self.pk}", learner)
+
     def can_view_content(self, user) -> bool:
         """Staff or an approved learner. Every learner page asks this, so the
         role and the enrollment come in one query (and are kept on the user
         object for the rest of the request)."""
         if not user.is_authenticated:
             return False
-        role_attr = f"_course_role_{self.pk}"
-        learner_attr = f"_course_learner_{self.pk}"
-        if not user.is_superuser and not hasattr(user, role_attr):
+        if not user.is_superuser and not hasattr(user, f"_course_role_{self.pk}"):
             role, learner = (
                 Course.objects.filter(pk=self.pk)
-                .values_list(
-                    models.Subquery(
-                        CourseRole.objects.filter(course=self.pk, user=user.pk).values(
-                            "role"
-                        )[:1]
-                    ),
-                    models.Exists(
-                        Enrollment.objects.filter(
-                            course=self.pk,
-                            user=user.pk,
-                            status=Enrollment.Status.APPROVED,
-                        )
-                    ),
-                )
+                .values_list(*self.access_annotations(user).values())
                 .get()
             )
-            setattr(user, role_attr, role)
-            setattr(user, learner_attr, learner)
+            self.remember_access(user, role=role, learner=learner)
         return self.is_staff(user) or self.is_learner(user)
 
     def applications_are_open(self, now=None) -> bool:

@@ -4,6 +4,7 @@ Everything a person typed (course descriptions, questions, summaries,
 announcements) goes through `render_markdown`; the output can be marked safe.
 """
 
+import threading
 from functools import lru_cache
 
 import markdown as md
@@ -29,12 +30,27 @@ URL_SCHEMES = {"http", "https", "mailto"}
 EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 
 
+_parsers = threading.local()
+
+
+def _parser() -> md.Markdown:
+    """One parser per thread, reset between texts: building one costs as
+    much as converting a learner's summary (python-markdown's own advice for
+    converting many texts; a parser is not safe to share between threads)."""
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = md.Markdown(
+            extensions=EXTENSIONS, output_format="html"
+        )
+    return parser.reset()
+
+
 @lru_cache(maxsize=1024)
 def render_markdown(text: str) -> str:
     """Pure, so memoised per process: a homework page renders the same 25
-    question and choice texts for every one of thousands of learners, and
-    python-markdown builds its parser anew on each call (~2 ms)."""
-    html = md.markdown(text or "", extensions=EXTENSIONS, output_format="html")
+    question and choice texts for every one of thousands of learners. A
+    summary's live preview is new text each time: it reuses the parser."""
+    html = _parser().convert(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -226,27 +226,24 @@ class Direct(enum.Enum):
     """What `homework_submit_direct` did."""
 
     SUBMITTED = "submitted"  # stored (new answers, or replaced ones)
+    SAVED = "saved"  # a draft stored
     REPEATED = "repeated"  # the same form token again: nothing to do
     DECLINED = "declined"  # not for this path: the full path decides and says why
 
 
-# A submission in one statement, the path every learner's submit takes at a
-# deadline on PostgreSQL. The statement itself checks everything the full
-# path checks (course not a draft, lecture and homework published, the
-# learner approved, the homework open or in its late window at `now`, one
-# valid choice for every question) so nothing cached can let a wrong answer
-# in; if any check fails it writes nothing and the view falls back to the
-# ORM path (`homework_submit`), which gives the reason on the page. Written
-# rows are the ones `homework_submit` writes: the submission upserted on
-# (homework, user) and its row lock orders two tabs; the same token again
-# matches no row; answers upserted per question (every question is
-# answered, so this replaces them all); drafts deleted; the homework marked
-# ungraded.
-DIRECT_SUBMIT_SQL = """
+# The writes every learner makes at a deadline (drafts, then the submit) are
+# one statement each on PostgreSQL. The statement itself checks everything
+# the full path checks (course not a draft, lecture and homework published,
+# the learner approved, the homework open or in its late window at `now`,
+# every answer a choice of its own question of this homework) so nothing
+# cached can let a wrong answer in; if any check fails it writes nothing and
+# the view falls back to the ORM path, which gives the reason on the page.
+# `open_homework` finds the homework, or no row.
+_OPEN_HOMEWORK = """
 WITH answer AS (
     SELECT * FROM unnest(%(questions)s::bigint[], %(choices)s::bigint[])
         AS a(question_id, choice_id)
-), hw AS (
+), open_homework AS (
     SELECT h.id, %(now)s > h.due_at AS late
     FROM {homework} h
     JOIN {lecture} l ON l.id = h.lecture_id
@@ -259,20 +256,31 @@ WITH answer AS (
         SELECT 1 FROM {enrollment} e
         WHERE e.course_id = c.id AND e.user_id = %(user)s AND e.status = %(approved)s
       )
-      AND (SELECT count(*) FROM {question} q WHERE q.homework_id = h.id)
-          = cardinality(%(questions)s::bigint[])
       AND (
-        SELECT count(DISTINCT q.id) FROM answer a
+        SELECT count(*) FROM answer a
         JOIN {question} q ON q.id = a.question_id AND q.homework_id = h.id
         JOIN {choice} ch ON ch.id = a.choice_id AND ch.question_id = q.id
       ) = cardinality(%(questions)s::bigint[])
-), sub AS (
+      {every_question}
+)"""
+
+_EVERY_QUESTION = """AND (SELECT count(*) FROM {question} q WHERE q.homework_id = h.id)
+          = cardinality(%(questions)s::bigint[])"""
+
+# The submit writes the rows `homework_submit` writes: the submission
+# upserted on (homework, user), its row lock ordering two tabs; the same
+# token again matches no row; answers upserted per question (every question
+# is answered, so this replaces them all); drafts deleted; the homework
+# marked ungraded.
+DIRECT_SUBMIT_SQL = (
+    _OPEN_HOMEWORK  # noqa: S608 - table names from the models; values are bound
+    + """, sub AS (
     INSERT INTO {submission} AS s (
         homework_id, user_id, submitted_at, is_late, revision, token,
         score, graded_at, graded_key_version
     )
     SELECT hw.id, %(user)s, %(now)s, hw.late, 1, %(token)s, NULL, NULL, NULL
-    FROM hw
+    FROM open_homework hw
     ON CONFLICT (homework_id, user_id) DO UPDATE SET
         submitted_at = EXCLUDED.submitted_at, is_late = EXCLUDED.is_late,
         revision = s.revision + 1, token = EXCLUDED.token,
@@ -285,31 +293,120 @@ WITH answer AS (
     ON CONFLICT (submission_id, question_id)
     DO UPDATE SET choice_id = EXCLUDED.choice_id
 ), drafts AS (
-    DELETE FROM {draft} d USING sub, hw
+    DELETE FROM {draft} d USING sub, open_homework hw
     WHERE d.homework_id = hw.id AND d.user_id = %(user)s
 ), ungraded AS (
     UPDATE {homework} h SET graded_key_version = NULL
-    FROM sub, hw WHERE h.id = hw.id AND h.graded_key_version IS NOT NULL
+    FROM sub, open_homework hw
+    WHERE h.id = hw.id AND h.graded_key_version IS NOT NULL
 )
-SELECT (SELECT count(*) FROM hw), (SELECT count(*) FROM sub)
+SELECT (SELECT count(*) FROM open_homework), (SELECT count(*) FROM sub)
 """
+)
+
+# A draft: the clicked answers upserted, as `homework_save_draft` does.
+DIRECT_DRAFT_SQL = (
+    _OPEN_HOMEWORK  # noqa: S608 - table names from the models; values are bound
+    + """, saved AS (
+    INSERT INTO {draft} (homework_id, user_id, question_id, choice_id, saved_at)
+    SELECT hw.id, %(user)s, a.question_id, a.choice_id, %(now)s
+    FROM open_homework hw, answer a
+    ON CONFLICT (homework_id, user_id, question_id)
+    DO UPDATE SET choice_id = EXCLUDED.choice_id, saved_at = EXCLUDED.saved_at
+)
+SELECT (SELECT count(*) FROM open_homework), 0
+"""
+)
 
 
 @functools.cache
-def _direct_submit_sql() -> str:
+def _direct_sql(template: str, *, every_question: bool) -> str:
     from courses.models import Course, Enrollment, Lecture
 
-    return DIRECT_SUBMIT_SQL.format(
-        homework=Homework._meta.db_table,
-        lecture=Lecture._meta.db_table,
-        course=Course._meta.db_table,
-        enrollment=Enrollment._meta.db_table,
-        question=Question._meta.db_table,
-        choice=Choice._meta.db_table,
-        submission=Submission._meta.db_table,
-        answer=SubmissionAnswer._meta.db_table,
-        draft=DraftAnswer._meta.db_table,
-    )
+    tables = {
+        "homework": Homework._meta.db_table,
+        "lecture": Lecture._meta.db_table,
+        "course": Course._meta.db_table,
+        "enrollment": Enrollment._meta.db_table,
+        "question": Question._meta.db_table,
+        "choice": Choice._meta.db_table,
+        "submission": Submission._meta.db_table,
+        "answer": SubmissionAnswer._meta.db_table,
+        "draft": DraftAnswer._meta.db_table,
+    }
+    every = _EVERY_QUESTION.format(**tables) if every_question else ""
+    return template.format(every_question=every, **tables)
+
+
+def _posted_answers(data) -> tuple[list[int], list[int]] | None:
+    """([question ids], [choice ids]) from `q-<question id>` = choice id, or
+    None when anything there is not a plain id."""
+    questions, choices = [], []
+    for name, value in data.items():
+        if not name.startswith("q-"):
+            continue
+        try:
+            questions.append(int(name[2:]))
+            choices.append(int(value))
+        except ValueError:
+            return None
+    if not questions or not all(0 < n < 2**63 for n in questions + choices):
+        return None
+    return questions, choices
+
+
+def _run_direct(sql: str, *, slug, number, user_id, data, now, **extra):
+    from courses.models import Course, Enrollment
+
+    if connection.vendor != "postgresql":
+        return None
+    posted = _posted_answers(data)
+    if posted is None:
+        return None
+    params = {
+        "questions": posted[0],
+        "choices": posted[1],
+        "slug": slug,
+        "number": number,
+        "user": user_id,
+        "now": now,
+        "draft": Course.State.DRAFT,
+        "approved": Enrollment.Status.APPROVED,
+        **extra,
+    }
+    with _prepared_cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def homework_submit_direct(
+    *, slug: str, number: int, user_id: int, data, token: uuid.UUID, now: datetime
+) -> Direct:
+    """A learner's submit in one statement, without loading the course, the
+    homework or its questions (PostgreSQL; elsewhere always DECLINED).
+
+    `data` is the POST: `q-<question id>` = choice id for every question.
+    Anything the statement cannot accept as it stands is DECLINED, with
+    nothing written, for the full path to handle."""
+    row = _run_direct(
+        _direct_sql(DIRECT_SUBMIT_SQL, every_question=True),
+        slug=slug, number=number, user_id=user_id, data=data, now=now, token=token,
+    )  # fmt: skip
+    if not row or not row[0]:
+        return Direct.DECLINED
+    return Direct.SUBMITTED if row[1] else Direct.REPEATED
+
+
+def homework_save_draft_direct(
+    *, slug: str, number: int, user_id: int, data, now: datetime
+) -> Direct:
+    """A draft of some answers in one statement (as `homework_submit_direct`):
+    SAVED, or DECLINED for the full path to handle."""
+    row = _run_direct(
+        _direct_sql(DIRECT_DRAFT_SQL, every_question=False),
+        slug=slug, number=number, user_id=user_id, data=data, now=now,
+    )  # fmt: skip
+    return Direct.SAVED if row and row[0] else Direct.DECLINED
 
 
 @functools.cache
@@ -341,49 +438,6 @@ def _prepared_cursor():
         raw.prepare_threshold = 2**31
     wrapper = CursorDebugWrapper if connection.queries_logged else CursorWrapper
     return wrapper(_prepared_cursor_class()(raw), connection)
-
-
-def homework_submit_direct(
-    *, slug: str, number: int, user_id: int, data, token: uuid.UUID, now: datetime
-) -> Direct:
-    """A learner's submit in one statement, without loading the course, the
-    homework or its questions (PostgreSQL; elsewhere always DECLINED).
-
-    `data` is the POST: `q-<question id>` = choice id for every question.
-    Anything the statement cannot accept as it stands is DECLINED, with
-    nothing written, for the full path to handle."""
-    from courses.models import Course, Enrollment
-
-    if connection.vendor != "postgresql":
-        return Direct.DECLINED
-    questions, choices = [], []
-    for name, value in data.items():
-        if not name.startswith("q-"):
-            continue
-        try:
-            questions.append(int(name[2:]))
-            choices.append(int(value))
-        except ValueError:
-            return Direct.DECLINED
-    if not questions or not all(0 < n < 2**63 for n in questions + choices):
-        return Direct.DECLINED
-    params = {
-        "questions": questions,
-        "choices": choices,
-        "slug": slug,
-        "number": number,
-        "user": user_id,
-        "token": token,
-        "now": now,
-        "draft": Course.State.DRAFT,
-        "approved": Enrollment.Status.APPROVED,
-    }
-    with _prepared_cursor() as cursor:
-        cursor.execute(_direct_submit_sql(), params)
-        allowed, written = cursor.fetchone()
-    if not allowed:
-        return Direct.DECLINED
-    return Direct.SUBMITTED if written else Direct.REPEATED
 
 
 GRADE_SQL = """

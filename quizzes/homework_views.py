@@ -21,6 +21,7 @@ from quizzes.homework_services import (
     HomeworkClosed,
     homework_parse_answers,
     homework_save_draft,
+    homework_save_draft_direct,
     homework_start_grading,
     homework_submit,
     homework_submit_direct,
@@ -124,9 +125,28 @@ def _homework_take(request: HttpRequest, course: Course, number: int) -> HttpRes
 
 
 @require_POST
+def homework_draft(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Save the clicked answers as a draft (htmx); without htmx, back to the page.
+    Like the submit, a learner's draft first tries the one-statement path."""
+    if request.user.is_authenticated:
+        now = timezone.now()
+        done = homework_save_draft_direct(
+            slug=slug,
+            number=number,
+            user_id=request.user.pk,
+            data=request.POST,
+            now=now,
+        )
+        if done is Direct.SAVED:
+            if not request.htmx:
+                return redirect("homework_take", slug, number)
+            context = {"draft_errors": [], "draft_saved_at": now, "saved": True}
+            return render(request, f"{TAKE_TEMPLATE}#draft_status", context)
+    return _homework_draft(request, slug, number)
+
+
 @course_learner_required
-def homework_draft(request: HttpRequest, course: Course, number: int) -> HttpResponse:
-    """Save the clicked answers as a draft (htmx); without htmx, back to the page."""
+def _homework_draft(request: HttpRequest, course: Course, number: int):
     homework = _get_homework_for_learner(request, course, number)
     answers, errors = homework_parse_answers(
         homework=homework, data=request.POST, require_all=False

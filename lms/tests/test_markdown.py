@@ -65,3 +65,12 @@ def test_a_text_rendered_again_comes_from_the_cache_still_sanitised():
     assert render_markdown(source) == first
     assert render_markdown.cache_info().hits == hits + 1
     assert "onerror" not in first and "<strong>again</strong>" in first
+
+
+def test_a_text_never_carries_anything_into_the_next_one():
+    """The parser is reused between texts: a link reference or raw HTML kept
+    from one text must not show up in the next."""
+    first = render_markdown.__wrapped__("[site]: https://example.org/a\n\n[x][site]")
+    assert 'href="https://example.org/a"' in first
+    second = render_markdown.__wrapped__("[y][site]")
+    assert "href" not in second and "[y][site]" in second

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course, Enrollment
@@ -15,6 +16,7 @@ from quizzes.homework_services import (
     Direct,
     homework_grade_all,
     homework_save_draft,
+    homework_save_draft_direct,
     homework_submit,
     homework_submit_direct,
 )
@@ -228,3 +230,71 @@ def test_concurrent_direct_submissions_of_one_learner_never_mix_answers(
     chosen = set(submission.answers.values_list("choice_id", flat=True))
     assert chosen in ({*forms[0][0].values()}, {*forms[1][0].values()})
     assert submission.revision in {3, 4} and SubmissionAnswer.objects.count() == 5
+
+
+def draft(homework, user, data, *, now=None):
+    return homework_save_draft_direct(
+        slug=homework.lecture.course.slug,
+        number=homework.lecture.number,
+        user_id=user.pk,
+        data=data,
+        now=now or timezone.now(),
+    )
+
+
+def drafts_of(homework, user) -> dict:
+    return dict(
+        DraftAnswer.objects.filter(homework=homework, user=user).values_list(
+            "question_id", "choice_id"
+        )
+    )
+
+
+def test_a_direct_draft_keeps_the_same_rows_as_the_orm_draft(
+    course, homework, learner, user_factory
+):
+    twin = user_factory()
+    Enrollment.objects.create(user=twin, course=course, status="approved")
+    answers = answers_for(homework, correct=5)
+    some = dict(list(answers.items())[:2])
+    assert draft(homework, learner, post_data(some)) is Direct.SAVED
+    homework_save_draft(homework=homework, user=twin, answers=some)
+    assert drafts_of(homework, learner) == drafts_of(homework, twin) == some
+    changed = answers_for(homework, correct=0)
+    assert draft(homework, learner, post_data(changed)) is Direct.SAVED
+    assert drafts_of(homework, learner) == changed
+    assert not Submission.objects.exists()
+
+
+def test_a_direct_draft_declines_what_the_orm_path_refuses(
+    course, homework, learner, other_learner
+):
+    answers = answers_for(homework, correct=5)
+    first, second = list(answers)[:2]
+    closed = homework.due_at + timedelta(seconds=1)
+    assert draft(homework, learner, post_data(answers), now=closed) is Direct.DECLINED
+    assert draft(homework, other_learner, post_data(answers)) is Direct.DECLINED
+    wrong_pair = post_data({first: answers[second]})
+    assert draft(homework, learner, wrong_pair) is Direct.DECLINED
+    assert draft(homework, learner, {f"q-{first}": "x"}) is Direct.DECLINED
+    assert draft(homework, learner, {}) is Direct.DECLINED
+    assert not DraftAnswer.objects.exists()
+
+
+def test_a_draft_through_the_page_takes_one_query_and_says_saved(
+    client, homework, learner
+):
+    client.force_login(learner)
+    client.get(homework.get_absolute_url())  # the user is in the cache now
+    question = homework.questions.first()
+    choice = question.choices.last()
+    url = reverse("homework_draft", args=["llm", homework.lecture.number])
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            url, {f"q-{question.id}": choice.id}, headers={"HX-Request": "true"}
+        )
+    assert response.status_code == 200
+    assert len(queries) == 1
+    assert 'id="draft-status"' in response.content.decode()
+    assert drafts_of(homework, learner) == {question.id: choice.id}
+    assert " checked" in client.get(homework.get_absolute_url()).content.decode()
