@@ -40,7 +40,6 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     form (buttons post an `action`); htmx adds autosave and a live preview."""
     survey = selectors.get_survey_for_learner(course, number, request.user)
     questions = list(survey.questions.all())
-    response = selectors.own_response(survey, request.user)
     now = timezone.now()
     # Staff see the page as learners do, but their answers would skew the
     # statistics, so only approved learners can save anything.
@@ -102,7 +101,8 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
                     else _("Your late answer is submitted."),
                 )
                 return redirect(request.path)
-    else:
+    response = selectors.own_response(survey, request.user)
+    if request.method != "POST":
         draft = selectors.own_draft(survey, request.user)
         source = response
         if draft is not None and (

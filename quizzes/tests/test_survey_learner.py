@@ -289,3 +289,35 @@ def test_staff_see_the_survey_but_their_answers_are_not_counted(
     refused = client.post(survey_url, _answer(questions, JAPANESE_25))
     assert refused.status_code == 403
     assert not SurveyResponse.objects.exists()
+
+
+def test_a_resubmission_keeps_what_it_should_and_replaces_the_rest(
+    learner, survey, questions
+):
+    """Both writes (PostgreSQL's one-statement upsert, and the ORM path
+    elsewhere): the first submission time stays, an unchanged summary keeps
+    its review, a late answer stays late, answers and the draft are replaced."""
+    from quizzes.models import SurveyDraft
+    from quizzes.survey_services import survey_save_draft, survey_submit
+
+    survey.allow_late = True
+    survey.save()
+    first = survey.due_at + timedelta(hours=1)
+    survey_submit(survey=survey, user=learner, summary=JAPANESE_25,
+                  answers={questions["rating"].key: 3}, now=first)  # fmt: skip
+    SurveyResponse.objects.update(review_state="accepted", review_comment="よい")
+    survey_save_draft(survey=survey, user=learner, summary="下書き", answers={})
+    second = first + timedelta(hours=1)
+    survey_submit(survey=survey, user=learner, summary=JAPANESE_25,
+                  answers={questions["rating"].key: 5}, now=second)  # fmt: skip
+    response = SurveyResponse.objects.get(user=learner)
+    assert (response.submitted_at, response.updated_at) == (first, second)
+    assert (response.review_state, response.review_comment) == ("accepted", "よい")
+    assert response.late is True
+    assert response.answers == {questions["rating"].key: 5}
+    assert not SurveyDraft.objects.exists()
+    survey_submit(survey=survey, user=learner, summary=JAPANESE_25 + "追記。",
+                  answers={}, now=second)  # fmt: skip
+    response.refresh_from_db()
+    assert (response.review_state, response.review_comment) == ("pending", "よい")
+    assert response.summary_chars == len(JAPANESE_25) + 3
