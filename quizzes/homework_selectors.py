@@ -4,11 +4,12 @@ import math
 from collections import Counter, defaultdict
 from datetime import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
 
 from courses.models import Enrollment
 from quizzes.models import DraftAnswer, Homework, Submission, SubmissionAnswer
+from quizzes.models.homework import shuffle_for_learner
 
 
 def homework_learner_view(
@@ -18,42 +19,70 @@ def homework_learner_view(
     the score is in it before reveal (the template cannot leak what it is
     not given)."""
     submission = Submission.objects.filter(homework=homework, user=user).first()
-    selected: dict[int, int] = {}
-    if submission is not None:
-        selected.update(
-            SubmissionAnswer.objects.filter(submission=submission).values_list(
-                "question_id", "choice_id"
-            )
-        )
-    drafts = dict(
-        DraftAnswer.objects.filter(homework=homework, user=user).values_list(
-            "question_id", "choice_id"
+    # The submitted answers, then the drafts over them: one query.
+    submitted = SubmissionAnswer.objects.filter(submission=submission).annotate(
+        draft=Value(False)
+    )
+    drafted = DraftAnswer.objects.filter(homework=homework, user=user).annotate(
+        draft=Value(True)
+    )
+    rows = (
+        drafted.values_list("question_id", "choice_id", "draft")
+        if submission is None
+        else submitted.values_list("question_id", "choice_id", "draft").union(
+            drafted.values_list("question_id", "choice_id", "draft"), all=True
         )
     )
-    selected.update(drafts)
+    selected: dict[int, int] = {}
+    drafts: dict[int, int] = {}
+    for question_id, choice_id, is_draft in sorted(rows, key=lambda row: row[2]):
+        selected[question_id] = choice_id
+        if is_draft:
+            drafts[question_id] = choice_id
     if posted:
         selected.update(posted)
     revealed = homework.is_revealed(now)
+    # Questions and their choices in one query (a question without choices,
+    # which only staff's preview of a draft can have, still shows).
+    content: dict[int, dict] = {}
+    order = ("position", "id", "choices__position", "choices__id")
+    for qid, text, explanation, cid, ctext, correct, feedback in (
+        homework.questions.order_by(*order)
+        .values_list(
+            "id", "text", "explanation", "choices__id", "choices__text",
+            "choices__is_correct", "choices__feedback",
+        )
+    ):  # fmt: skip
+        question = content.setdefault(
+            qid, {"text": text, "explanation": explanation, "choices": []}
+        )
+        if cid is not None:
+            question["choices"].append((cid, ctext, correct, feedback))
     questions = []
-    for number, question in enumerate(
-        homework.questions.prefetch_related("choices"), start=1
-    ):
-        question.homework = homework
+    for number, (question_id, question) in enumerate(content.items(), start=1):
+        ordered = question["choices"]
+        if homework.shuffle:
+            shuffle_for_learner(
+                ordered,
+                user_id=user.pk,
+                homework_id=homework.pk,
+                question_id=question_id,
+            )
         choices = []
-        for choice in question.shuffled_choices(user.pk):
+        for choice_id, text, is_correct, feedback in ordered:
             item = {
-                "id": choice.id,
-                "text": choice.text,
-                "checked": selected.get(question.id) == choice.id,
+                "id": choice_id,
+                "text": text,
+                "checked": selected.get(question_id) == choice_id,
             }
             if revealed:
-                item["is_correct"] = choice.is_correct
-                item["feedback"] = choice.feedback
+                item["is_correct"] = is_correct
+                item["feedback"] = feedback
             choices.append(item)
-        entry = {"id": question.id, "number": number, "text": question.text}
+        entry = {"id": question_id, "number": number, "text": question["text"]}
         entry["choices"] = choices
         if revealed:
-            entry["explanation"] = question.explanation
+            entry["explanation"] = question["explanation"]
             entry["answered_correctly"] = any(
                 c["checked"] and c["is_correct"] for c in choices
             )

@@ -207,8 +207,19 @@ class Question(models.Model):
         """The same order for one learner on every visit and device."""
         choices = list(self.choices.all())
         if self.homework.shuffle:
-            random.Random(f"{user_id}:{self.homework_id}:{self.pk}").shuffle(choices)
+            shuffle_for_learner(
+                choices,
+                user_id=user_id,
+                homework_id=self.homework_id,
+                question_id=self.pk,
+            )
         return choices
+
+
+def shuffle_for_learner(items: list, *, user_id, homework_id, question_id) -> None:
+    """Shuffle a question's choices (in position order) the way this learner
+    always sees them: seeded by learner, homework and question."""
+    random.Random(f"{user_id}:{homework_id}:{question_id}").shuffle(items)
 
 
 class Choice(models.Model):
