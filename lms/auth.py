@@ -35,14 +35,14 @@ logger = logging.getLogger(__name__)
 USER_CACHE_SECONDS = 300
 
 
-def _key(user_id) -> str:
+def user_cache_key(user_id) -> str:
     return f"auth:user:{user_id}"
 
 
 def forget_user(user_id) -> None:
     """Drop a user from the cache (after a change that bypassed save())."""
     try:
-        cache.delete(_key(user_id))
+        cache.delete(user_cache_key(user_id))
     except Exception:  # the cache is down: nothing is cached there either
         logger.warning("could not drop user %s from the cache", user_id)
 
@@ -58,7 +58,7 @@ def cached_get_user(request):
         return auth.get_user(request)  # anonymous
     if backend_path in settings.AUTHENTICATION_BACKENDS:
         try:
-            user = cache.get(_key(user_id))
+            user = cache.get(user_cache_key(user_id))
         except Exception:
             logger.warning("user cache unavailable", exc_info=True)
             user = None
@@ -74,7 +74,7 @@ def cached_get_user(request):
     user = auth.get_user(request)
     if user.is_authenticated:
         try:
-            cache.set(_key(user.pk), user, USER_CACHE_SECONDS)
+            cache.set(user_cache_key(user.pk), user, USER_CACHE_SECONDS)
         except Exception:
             logger.warning("user cache unavailable", exc_info=True)
     return user
