@@ -258,3 +258,30 @@ class Certificate(models.Model):
     @property
     def is_valid(self) -> bool:
         return self.revoked_at is None
+
+
+class CertificationState(models.Model):
+    """What the last certification run of a course saw (PostgreSQL only).
+
+    `inputs_stamp` is the value of the `koza_completion_inputs` sequence,
+    which statement triggers on every table a run reads advance on any write
+    (migration 0002). A run that finds the sequence where the last run left
+    it has nothing new to decide and is skipped."""
+
+    course = models.OneToOneField(
+        "courses.Course",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    inputs_stamp = models.BigIntegerField()
+    issued_certificates = models.BooleanField(default=False)
+    summary = models.JSONField(default=dict)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("certification state")
+        verbose_name_plural = _("certification states")
+
+    def __str__(self) -> str:
+        return f"{self.course_id}: {self.inputs_stamp}"
