@@ -348,13 +348,12 @@ def _inputs_stamp() -> int | None:
     if connection.vendor != "postgresql":
         return None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT last_value + is_called::int FROM koza_completion_inputs")
-        (stamp,) = cursor.fetchone()
         cursor.execute(
-            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_xid "
-            "IS NOT NULL AND pid <> pg_backend_pid() AND datname = current_database())"
+            "SELECT (SELECT last_value + is_called::int FROM koza_completion_inputs),"
+            " EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_xid IS NOT NULL"
+            " AND pid <> pg_backend_pid() AND datname = current_database())"
         )
-        (writers,) = cursor.fetchone()
+        stamp, writers = cursor.fetchone()
     return None if writers else stamp
 
 
@@ -404,14 +403,24 @@ def certification_run(
     )
     result = summary.as_json() | {"skipped": False}
     if not dry_run and stamp is not None:
-        CertificationState.objects.update_or_create(
-            course=course,
-            defaults={
-                "inputs_stamp": stamp,
-                "issued_certificates": issue_certificates,
-                "summary": result,
-                "computed_at": timezone.now(),
-            },
+        CertificationState.objects.bulk_create(
+            [
+                CertificationState(
+                    course=course,
+                    inputs_stamp=stamp,
+                    issued_certificates=issue_certificates,
+                    summary=result,
+                    computed_at=timezone.now(),
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["course"],
+            update_fields=[
+                "inputs_stamp",
+                "issued_certificates",
+                "summary",
+                "computed_at",
+            ],
         )
     return result
 
