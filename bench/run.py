@@ -87,7 +87,7 @@ def table(results: list[dict], info: dict) -> str:
             met = {True: "yes", False: "**no**", None: "—"}[fig.get("met")]
             lines.append(
                 f"| {fig['figure']} | {value} | {floor} | {ratio} | "
-                f"{fig.get('target', '—')} | {met} |"
+                f"{fig.get('target') or '—'} | {met} |"
             )
     return "\n".join(lines) + "\n"
 
