@@ -151,3 +151,31 @@ def test_a_run_while_another_transaction_writes_is_not_trusted_for_a_skip(
         writer.join()
     assert certification_run(course=course, dry_run=False)["skipped"] is False
     assert certification_run(course=course, dry_run=False)["skipped"] is True
+
+
+def test_every_table_a_run_reads_advances_the_inputs_stamp(course, certified):
+    """A table the run reads without a trigger would let a change to it go
+    unseen by the skip: the run's own queries name the tables to cover."""
+    import importlib
+    import re
+
+    migration = importlib.import_module(
+        "completion.migrations.0002_certification_state"
+    )
+    CompletionRule.objects.update(threshold=10)  # something changed: it decides
+    with CaptureQueriesContext(connection) as queries:
+        assert certification_run(course=course, dry_run=False)["skipped"] is False
+    read = {
+        table
+        for query in queries
+        for table in re.findall(r'(?:FROM|JOIN)\s+"?(\w+)"?', query["sql"])
+    }
+    own = {"completion_certificationstate", "new_records", "pg_stat_activity"}
+    assert read - own - {"koza_completion_inputs"} <= set(migration.INPUT_TABLES), (
+        read - own - set(migration.INPUT_TABLES)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = 'koza_completion_inputs'"
+        )
+        assert cursor.fetchone()[0] == len(migration.INPUT_TABLES)
