@@ -244,7 +244,7 @@ WITH answer AS (
     SELECT * FROM unnest(%(questions)s::bigint[], %(choices)s::bigint[])
         AS a(question_id, choice_id)
 ), open_homework AS (
-    SELECT h.id, %(now)s > h.due_at AS late
+    SELECT h.id, %(now)s > h.due_at AS late, c.timezone AS tz
     FROM {homework} h
     JOIN {lecture} l ON l.id = h.lecture_id
     JOIN {course} c ON c.id = l.course_id
@@ -315,7 +315,7 @@ DIRECT_DRAFT_SQL = (
     ON CONFLICT (homework_id, user_id, question_id)
     DO UPDATE SET choice_id = EXCLUDED.choice_id, saved_at = EXCLUDED.saved_at
 )
-SELECT (SELECT count(*) FROM open_homework), 0
+SELECT (SELECT count(*) FROM open_homework), (SELECT tz FROM open_homework)
 """
 )
 
@@ -402,14 +402,17 @@ def homework_submit_direct(
 
 def homework_save_draft_direct(
     *, slug: str, number: int, user_id: int, data, now: datetime
-) -> Direct:
+) -> tuple[Direct, str | None]:
     """A draft of some answers in one statement (as `homework_submit_direct`):
-    SAVED, or DECLINED for the full path to handle."""
+    (SAVED, the course's time zone to show the time in), or (DECLINED, None)
+    for the full path to handle."""
     row = _run_direct(
         _direct_sql(DIRECT_DRAFT_SQL, every_question=False),
         slug=slug, number=number, user_id=user_id, data=data, now=now,
     )  # fmt: skip
-    return Direct.SAVED if row and row[0] else Direct.DECLINED
+    if row and row[0]:
+        return Direct.SAVED, row[1]
+    return Direct.DECLINED, None
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 import csv
 import uuid
+import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -130,7 +131,7 @@ def homework_draft(request: HttpRequest, slug: str, number: int) -> HttpResponse
     Like the submit, a learner's draft first tries the one-statement path."""
     if request.user.is_authenticated:
         now = timezone.now()
-        done = homework_save_draft_direct(
+        done, course_timezone = homework_save_draft_direct(
             slug=slug,
             number=number,
             user_id=request.user.pk,
@@ -141,7 +142,9 @@ def homework_draft(request: HttpRequest, slug: str, number: int) -> HttpResponse
             if not request.htmx:
                 return redirect("homework_take", slug, number)
             context = {"draft_errors": [], "draft_saved_at": now, "saved": True}
-            return render(request, f"{TAKE_TEMPLATE}#draft_status", context)
+            # The time in the course's zone, as on the rest of its pages.
+            with timezone.override(zoneinfo.ZoneInfo(course_timezone)):
+                return render(request, f"{TAKE_TEMPLATE}#draft_status", context)
     return _homework_draft(request, slug, number)
 
 

@@ -233,13 +233,14 @@ def test_concurrent_direct_submissions_of_one_learner_never_mix_answers(
 
 
 def draft(homework, user, data, *, now=None):
-    return homework_save_draft_direct(
+    done, _zone = homework_save_draft_direct(
         slug=homework.lecture.course.slug,
         number=homework.lecture.number,
         user_id=user.pk,
         data=data,
         now=now or timezone.now(),
     )
+    return done
 
 
 def drafts_of(homework, user) -> dict:
@@ -298,3 +299,26 @@ def test_a_draft_through_the_page_takes_one_query_and_says_saved(
     assert 'id="draft-status"' in response.content.decode()
     assert drafts_of(homework, learner) == {question.id: choice.id}
     assert " checked" in client.get(homework.get_absolute_url()).content.decode()
+
+
+def test_the_saved_time_is_in_the_courses_time_zone(
+    client, course, homework, learner, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    Course.objects.filter(pk=course.pk).update(timezone="America/New_York")
+    when = datetime(2026, 11, 30, 15, 4, 5, tzinfo=UTC)  # 10:04:05 in New York
+    monkeypatch.setattr("django.utils.timezone.now", lambda: when)
+    Homework.objects.filter(pk=homework.pk).update(
+        opens_at=when - timedelta(days=1), due_at=when + timedelta(days=1)
+    )
+    client.force_login(learner)
+    question = homework.questions.first()
+    response = client.post(
+        reverse("homework_draft", args=["llm", homework.lecture.number]),
+        {f"q-{question.id}": question.choices.first().id},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "10:04:05" in response.content.decode()
+    assert drafts_of(homework, learner)  # saved by the one-statement path
