@@ -22,21 +22,22 @@ from django.utils import timezone
 from courses.models import Course
 
 
+def _visible_courses():
+    return Course.objects.exclude(state=Course.State.DRAFT)
+
+
 def get_visible_course(slug: str) -> Course:
     """A course anyone may see (not a draft) or 404."""
-    return get_object_or_404(
-        Course.objects.exclude(state=Course.State.DRAFT), slug=slug
-    )
+    return get_object_or_404(_visible_courses(), slug=slug)
 
 
 def _visible_course_with_access(slug: str, user) -> Course:
     """The course and the user's access to it in one query (every learner
     page at a deadline asks both)."""
-    courses = Course.objects.exclude(state=Course.State.DRAFT)
     if user.is_superuser:
-        return get_object_or_404(courses, slug=slug)
+        return get_visible_course(slug)
     course = get_object_or_404(
-        courses.annotate(**Course.access_annotations(user)), slug=slug
+        _visible_courses().annotate(**Course.access_annotations(user)), slug=slug
     )
     course.remember_access(user, role=course._role, learner=course._learner)
     return course

@@ -71,6 +71,12 @@ def _render_take(request, course, homework, *, now, errors=(), status=200, **ext
     return render(request, TAKE_TEMPLATE, context, status=status)
 
 
+def _submitted(request: HttpRequest, slug: str, number: int) -> HttpResponse:
+    """Both submit paths end the same way: the message, back to the page."""
+    messages.success(request, _("Your answers are submitted."))
+    return redirect("homework_take", slug, number)
+
+
 def homework_take(request: HttpRequest, slug: str, number: int) -> HttpResponse:
     """One page: answer, resubmit until closed, then review after reveal.
 
@@ -90,8 +96,7 @@ def homework_take(request: HttpRequest, slug: str, number: int) -> HttpResponse:
                 now=timezone.now(),
             )
             if done is not Direct.DECLINED:
-                messages.success(request, _("Your answers are submitted."))
-                return redirect("homework_take", slug, number)
+                return _submitted(request, slug, number)
     return _homework_take(request, slug, number)
 
 
@@ -120,8 +125,7 @@ def _homework_take(request: HttpRequest, course: Course, number: int) -> HttpRes
         except HomeworkClosed:
             errors = [_("This homework does not accept answers now: nothing saved.")]
         else:
-            messages.success(request, _("Your answers are submitted."))
-            return redirect(homework.get_absolute_url())
+            return _submitted(request, course.slug, number)
     return _render_take(request, course, homework, now=now, errors=errors, status=400)
 
 

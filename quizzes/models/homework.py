@@ -203,18 +203,6 @@ class Question(models.Model):
     def __str__(self) -> str:
         return self.title or self.text[:60]
 
-    def shuffled_choices(self, user_id: int) -> list["Choice"]:
-        """The same order for one learner on every visit and device."""
-        choices = list(self.choices.all())
-        if self.homework.shuffle:
-            shuffle_for_learner(
-                choices,
-                user_id=user_id,
-                homework_id=self.homework_id,
-                question_id=self.pk,
-            )
-        return choices
-
 
 def shuffle_for_learner(items: list, *, user_id, homework_id, question_id) -> None:
     """Shuffle a question's choices (in position order) the way this learner
