@@ -55,7 +55,8 @@ from completion.models import (
 from completion.pdf import SANS, SERIF, certificate_pdf
 from completion.services import certificates_issue, certification_run
 from courses.models import Course, CourseRole, Enrollment, Lecture
-from quizzes.models import Homework, Submission, Survey, SurveyResponse
+from quizzes.homework.models import Homework, Submission
+from quizzes.surveys.models import Survey, SurveyResponse
 
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 SIZES = [40, 200] if SMOKE else [4000, 20000]

@@ -1,7 +1,7 @@
 """Grading benchmark: 4,000 learners x 15 homeworks (60,000 submissions of
 5 answers) on PostgreSQL.
 
-Times Koza's grading (quizzes.homework_services.homework_grade_all for each
+Times Koza's grading (quizzes.homework.services.homework_grade_all for each
 homework, as the task runs it) against the floor: one equivalent raw SQL
 UPDATE grading everything at once, in the same run on the same data (3
 repetitions each, median). Also a naive per-submission save() loop on a
@@ -40,14 +40,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from courses.models import Course, Enrollment, Lecture
-from quizzes.homework_services import homework_grade_all
-from quizzes.models import (
+from quizzes.homework.models import (
     Choice,
     Homework,
     Question,
     Submission,
     SubmissionAnswer,
 )
+from quizzes.homework.services import homework_grade_all
 
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", 100 if SMOKE else 4000))

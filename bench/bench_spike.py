@@ -60,7 +60,8 @@ from django.utils.crypto import get_random_string
 from accounts.models import User
 from courses.models import Course
 from lms.auth import USER_CACHE_SECONDS, user_cache_key
-from quizzes.models import Homework, Submission, SubmissionAnswer, SurveyResponse
+from quizzes.homework.models import Homework, Submission, SubmissionAnswer
+from quizzes.surveys.models import SurveyResponse
 
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", 40 if SMOKE else 4000))

@@ -35,8 +35,9 @@ from completion.models import CompletionRecord, CompletionRule, CompletionTier
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Lecture
 from lms.csv import csv_lines
-from quizzes.models import Homework, Submission, SurveyResponse
-from quizzes.survey_selectors import counted_survey_responses
+from quizzes.homework.models import Homework, Submission
+from quizzes.surveys.models import SurveyResponse
+from quizzes.surveys.selectors import counted_survey_responses
 
 Kind = CompletionRule.Kind
 Outcome = CompletionRecord.Outcome

@@ -8,8 +8,18 @@ page (and the calendar feed) asks `deadlines_for(...)`.
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import Announcement, Course, Enrollment, Lecture
 
@@ -43,6 +53,73 @@ def deadlines_for(
     for provider in _deadline_providers:
         deadlines.extend(provider(course=course, user=user, start=start, end=end))
     return sorted(deadlines, key=lambda d: d["due_at"])
+
+
+def _state(item, *, now: datetime, closes_at: datetime | None) -> tuple[str, str]:
+    """The learner's state of one deadline, and its label."""
+    if getattr(item, "submitted_late", False):
+        return "late", _("Submitted late")
+    if getattr(item, "submitted", False):
+        return "submitted", _("Submitted")
+    if closes_at is not None and now > closes_at:
+        return "closed", _("Closed")
+    if now > item.due_at:
+        return "late", _("Late submission open")
+    if getattr(item, "has_draft", False):
+        return "draft", _("Draft saved")
+    return "not_started", _("Not started")
+
+
+def lecture_item_deadlines(
+    items: QuerySet,
+    *,
+    user,
+    start,
+    end,
+    fk: str,
+    submissions,
+    late_field: str,
+    drafts,
+    kind: str,
+    title: str,
+    closes,
+) -> list[dict]:
+    """For a deadline provider: the deadlines of `items` (homework or surveys)
+    with the learner's state. `submissions`/`drafts` are the models holding
+    the learner's work, linked to the item by `fk`; `closes(item)`: when
+    nothing more is accepted."""
+    items = items.filter(published=True, lecture__published=True).select_related(
+        "lecture"
+    )
+    if start is not None:
+        items = items.filter(due_at__gte=start)
+    if end is not None:
+        items = items.filter(due_at__lt=end)
+    if user is not None and user.is_authenticated:
+        mine = submissions.objects.filter(**{fk: OuterRef("pk"), "user": user})
+        items = items.annotate(
+            submitted=Exists(mine),
+            submitted_late=Exists(mine.filter(**{late_field: True})),
+            has_draft=Exists(
+                drafts.objects.filter(**{fk: OuterRef("pk"), "user": user})
+            ),
+        )
+    now = timezone.now()
+    deadlines = []
+    for item in items.order_by("due_at"):
+        state, label = _state(item, now=now, closes_at=closes(item))
+        deadlines.append(
+            {
+                "uid": f"{kind}-{item.pk}",
+                "title": title % {"number": item.lecture.number},
+                "due_at": item.due_at,
+                "url": item.get_absolute_url(),
+                "kind": kind,
+                "state": state,
+                "state_label": label,
+            }
+        )
+    return deadlines
 
 
 def this_week(*, course: Course, user, now: datetime | None = None) -> dict:

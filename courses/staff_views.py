@@ -19,7 +19,8 @@ from courses.access import course_staff_required
 from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
 from courses.models import Course, Enrollment
 from lms.models import Job
-from quizzes.models import Homework, Survey
+from quizzes.homework.models import Homework
+from quizzes.surveys.models import Survey
 
 PAGE_SIZE = 50
 

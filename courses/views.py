@@ -7,12 +7,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
-from archives.csp import allow_material_frames
 from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
 from courses.calendar import course_calendar
 from courses.forms import ApplicationForm
 from courses.models import Course, Enrollment, Lecture
+from lms.csp import allow_material_frames
 
 
 def _enrollment_of(request: HttpRequest, course: Course) -> Enrollment | None:

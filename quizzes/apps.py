@@ -1,11 +1,9 @@
 from django.apps import AppConfig
-from django.utils.translation import gettext_lazy as _
 
 
 class QuizzesConfig(AppConfig):
-    name = "quizzes"
-    verbose_name = _("Homework and surveys")
+    """Installed only for its migrations (see the package docstring): the
+    models live in `quizzes.homework` and `quizzes.surveys`."""
 
-    def ready(self) -> None:
-        # Deadlines appear in "this week" and in the calendar feed.
-        from quizzes import deadlines  # noqa: F401
+    name = "quizzes"
+    verbose_name = "quizzes (migration history)"

@@ -8,7 +8,8 @@ from django.utils import timezone
 from accounts.models import User
 from competitions.models import Competition, Entry, Participant
 from courses.models import Enrollment, Lecture
-from quizzes.models import Homework, Submission, Survey, SurveyResponse
+from quizzes.homework.models import Homework, Submission
+from quizzes.surveys.models import Survey, SurveyResponse
 
 
 def course_work(course, *, past_weeks: int | None = None) -> dict[int, Lecture]:

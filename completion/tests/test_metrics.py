@@ -9,7 +9,7 @@ from completion.tests.factories import (
     summary,
 )
 from courses.models import Enrollment
-from quizzes.models import SurveyCourseSettings
+from quizzes.surveys.models import SurveyCourseSettings
 
 pytestmark = pytest.mark.django_db
 

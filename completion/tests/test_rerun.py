@@ -15,7 +15,8 @@ from completion.services import (
 )
 from completion.tests.factories import course_work, homework_score, summary
 from courses.models import Enrollment
-from quizzes.models import Submission, SurveyResponse
+from quizzes.homework.models import Submission
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

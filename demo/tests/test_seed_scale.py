@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from competitions.models import Entry
 from courses.models import Course, Enrollment
-from quizzes.models import Homework, Submission, SubmissionAnswer, SurveyResponse
+from quizzes.homework.models import Homework, Submission, SubmissionAnswer
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = pytest.mark.django_db
 

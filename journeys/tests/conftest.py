@@ -3,7 +3,7 @@ import shutil
 import pytest
 
 from lms.tests.browser import browser  # noqa: F401  (the shared Chromium fixture)
-from quizzes.tests.conftest import survey  # noqa: F401  (this week's survey)
+from quizzes.surveys.tests.conftest import survey  # noqa: F401  (this week's survey)
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,8 @@ import pytest
 
 from journeys.tests.support import Visitor
 from lms.tests.browser import requires_chromium
-from quizzes.models import Submission
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import Submission
+from quizzes.homework.tests.factories import make_homework
 
 pytestmark = [
     pytest.mark.browser,

@@ -14,7 +14,7 @@ from courses.models import Course
 from journeys.tests.support import Visitor, make_video
 from lms.models import Job
 from lms.tests.browser import requires_chromium
-from quizzes.models import Homework
+from quizzes.homework.models import Homework
 
 pytestmark = [
     pytest.mark.browser,
@@ -23,7 +23,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-GIFT = ROOT / "quizzes" / "tests" / "homework_fixtures" / "week1.gift"
+GIFT = ROOT / "quizzes" / "homework" / "tests" / "fixtures" / "week1.gift"
 CHUNK = 16 * 1024 * 1024  # static/js/tus-upload.js sends the file in these
 
 

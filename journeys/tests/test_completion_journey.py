@@ -13,9 +13,10 @@ from completion.models import Certificate, CompletionOverride, CompletionTier
 from courses.models import Enrollment
 from journeys.tests.support import Visitor
 from lms.tests.browser import requires_chromium
-from quizzes.homework_services import homework_grade_all
-from quizzes.models import Submission, SurveyResponse
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import Submission
+from quizzes.homework.services import homework_grade_all
+from quizzes.homework.tests.factories import make_homework
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = [
     pytest.mark.browser,

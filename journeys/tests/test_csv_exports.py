@@ -5,7 +5,7 @@ import pytest
 from django.urls import get_resolver
 
 from competitions.tests.conftest import make_competition
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.tests.factories import make_homework
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,10 @@ from conftest import wait_for
 from courses.models import Enrollment
 from journeys.tests.support import Visitor, make_video
 from lms.tests.browser import requires_chromium
-from quizzes.homework_services import homework_grade_all
-from quizzes.models import Homework, Submission, SurveyResponse
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import Homework, Submission
+from quizzes.homework.services import homework_grade_all
+from quizzes.homework.tests.factories import make_homework
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = [
     pytest.mark.browser,

@@ -9,7 +9,7 @@ from courses.models import Enrollment
 from journeys.tests.support import Visitor
 from lms.models import Job
 from lms.tests.browser import requires_chromium
-from quizzes.models import SurveyResponse
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = [
     pytest.mark.browser,

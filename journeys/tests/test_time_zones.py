@@ -6,8 +6,9 @@ import pytest
 
 from competitions.models import Competition
 from competitions.tests.conftest import make_competition
-from quizzes.models import Homework, Survey
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import Homework
+from quizzes.homework.tests.factories import make_homework
+from quizzes.surveys.models import Survey
 
 pytestmark = pytest.mark.django_db
 

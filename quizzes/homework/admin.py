@@ -4,8 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from quizzes.homework_services import homework_publish, homework_sync_key_version
-from quizzes.models import Choice, Homework, HomeworkDefaults, Question
+from quizzes.homework.models import Choice, Homework, HomeworkDefaults, Question
+from quizzes.homework.services import homework_publish, homework_sync_key_version
 
 
 class QuestionInline(admin.StackedInline):

@@ -7,8 +7,14 @@ from datetime import timedelta
 from django.utils import timezone
 
 from courses.models import Enrollment
-from quizzes.homework_services import homework_grade_all, homework_publish
-from quizzes.models import Choice, Homework, Question, Submission, SubmissionAnswer
+from quizzes.homework.models import (
+    Choice,
+    Homework,
+    Question,
+    Submission,
+    SubmissionAnswer,
+)
+from quizzes.homework.services import homework_grade_all, homework_publish
 
 QUESTIONS = [
     (

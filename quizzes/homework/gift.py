@@ -302,8 +302,8 @@ def homework_import_questions(*, lecture, parsed: ParsedImport):
     Creates the homework (due a week after the lecture) when there is none."""
     from datetime import timedelta
 
-    from quizzes.homework_services import homework_sync_key_version
-    from quizzes.models import Choice, Homework, Question
+    from quizzes.homework.models import Choice, Homework, Question
+    from quizzes.homework.services import homework_sync_key_version
 
     if not parsed.ok:
         raise ValidationError(_("The import has errors: nothing was saved."))

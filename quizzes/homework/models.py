@@ -51,6 +51,7 @@ class HomeworkDefaults(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_homeworkdefaults"
         verbose_name = _("homework defaults")
         verbose_name_plural = _("homework defaults")
 
@@ -114,6 +115,7 @@ class Homework(models.Model):
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
 
     class Meta:
+        db_table = "quizzes_homework"
         ordering = ["lecture__course", "lecture__number"]
         indexes = [models.Index(fields=["published", "reveal_at"])]
         verbose_name = _("homework")
@@ -196,6 +198,7 @@ class Question(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_question"
         ordering = ["homework", "position", "id"]
         verbose_name = _("question")
         verbose_name_plural = _("questions")
@@ -222,6 +225,7 @@ class Choice(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_choice"
         ordering = ["question", "position", "id"]
         verbose_name = _("choice")
         verbose_name_plural = _("choices")
@@ -255,6 +259,7 @@ class Submission(models.Model):
     graded_key_version = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        db_table = "quizzes_submission"
         constraints = [
             models.UniqueConstraint(
                 fields=["homework", "user"], name="one_submission_per_learner"
@@ -277,6 +282,7 @@ class SubmissionAnswer(models.Model):
     choice = models.ForeignKey(Choice, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        db_table = "quizzes_submissionanswer"
         constraints = [
             models.UniqueConstraint(
                 fields=["submission", "question"], name="one_answer_per_question"
@@ -299,6 +305,7 @@ class DraftAnswer(models.Model):
     saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "quizzes_draftanswer"
         constraints = [
             models.UniqueConstraint(
                 fields=["homework", "user", "question"], name="one_draft_per_question"

@@ -8,8 +8,13 @@ from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
 
 from courses.models import Enrollment
-from quizzes.models import DraftAnswer, Homework, Submission, SubmissionAnswer
-from quizzes.models.homework import shuffle_for_learner
+from quizzes.homework.models import (
+    DraftAnswer,
+    Homework,
+    Submission,
+    SubmissionAnswer,
+    shuffle_for_learner,
+)
 
 
 def homework_learner_view(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lms.models import Job
-from quizzes.models import (
+from quizzes.homework.models import (
     Choice,
     DraftAnswer,
     Homework,
@@ -526,7 +526,7 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
 
 def homework_start_grading(*, homework: Homework, user=None) -> Job:
     """A Job for staff's "grade now" (or the sweep) and the task, after commit."""
-    from quizzes.homework_tasks import homework_grade
+    from quizzes.homework.tasks import homework_grade
 
     job = Job.objects.create(
         kind="homework_grade",

@@ -1,4 +1,7 @@
-"""Homework grading tasks: thin, idempotent, acknowledged late."""
+"""Homework grading tasks: thin, idempotent, acknowledged late.
+
+Each keeps the name it had as `quizzes.homework_tasks.*` (before homework
+became an app of its own), so queued messages and beat entries still run."""
 
 from datetime import timedelta
 
@@ -8,13 +11,14 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from lms.models import Job
-from quizzes.homework_services import homework_grade_all, homework_start_grading
-from quizzes.models import Homework, Submission
+from quizzes.homework.models import Homework, Submission
+from quizzes.homework.services import homework_grade_all, homework_start_grading
 
 __all__ = ["homework_grade", "homework_grade_due"]
 
 
 @shared_task(
+    name="quizzes.homework_tasks.homework_grade",
     acks_late=True,
     soft_time_limit=600,
     time_limit=660,
@@ -42,7 +46,12 @@ def homework_grade(*, homework_id: int, job_id: str | None = None) -> dict:
         raise
 
 
-@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+@shared_task(
+    name="quizzes.homework_tasks.homework_grade_due",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+)
 def homework_grade_due() -> int:
     """Every minute (beat): grade each homework whose reveal time has come and
     that has anything ungraded or graded with an old key. This is both the

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quizzes import homework_views as views
+from quizzes.homework import views
 
 LEARNER = "courses/<slug:slug>/lectures/<int:number>/homework/"
 STAFF = "staff/<slug:slug>/homework/<int:number>/"

@@ -16,8 +16,9 @@ from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
 from lms.csv import csv_safe
 from lms.models import Job
-from quizzes import homework_selectors as selectors
-from quizzes.homework_services import (
+from quizzes.homework import selectors
+from quizzes.homework.models import Homework
+from quizzes.homework.services import (
     Direct,
     HomeworkClosed,
     homework_parse_answers,
@@ -27,9 +28,8 @@ from quizzes.homework_services import (
     homework_submit,
     homework_submit_direct,
 )
-from quizzes.models import Homework
 
-TAKE_TEMPLATE = "quizzes/homework/take.html"
+TAKE_TEMPLATE = "homework/take.html"
 
 
 def _get_homework_for_learner(request, course: Course, number: int) -> Homework:
@@ -232,7 +232,7 @@ def homework_results(request: HttpRequest, course: Course, number: int):
     )
     return render(
         request,
-        "quizzes/homework/results.html",
+        "homework/results.html",
         {
             "course": course,
             "homework": homework,
@@ -295,7 +295,7 @@ def homework_scores_csv(request: HttpRequest, course: Course, number: int):
 
 @course_staff_required
 def homework_export_gift(request: HttpRequest, course: Course, number: int):
-    from quizzes.homework_gift import export_gift
+    from quizzes.homework.gift import export_gift
 
     homework = _get_homework_for_staff(course, number)
     response = HttpResponse(
@@ -311,8 +311,8 @@ def homework_export_gift(request: HttpRequest, course: Course, number: int):
 def homework_import(request: HttpRequest, course: Course, number: int):
     """Paste or upload GIFT / Moodle XML, see a preview with per-question
     errors, then save all questions or none."""
-    from quizzes.homework_forms import HomeworkImportForm
-    from quizzes.homework_gift import homework_import_questions, parse_questions
+    from quizzes.homework.forms import HomeworkImportForm
+    from quizzes.homework.gift import homework_import_questions, parse_questions
 
     lecture = get_object_or_404(Lecture, course=course, number=number)
     form = HomeworkImportForm(request.POST or None, request.FILES or None)
@@ -340,7 +340,7 @@ def homework_import(request: HttpRequest, course: Course, number: int):
                 )
     return render(
         request,
-        "quizzes/homework/import.html",
+        "homework/import.html",
         {"course": course, "lecture": lecture, "form": form, "parsed": parsed},
         status=400 if parsed is not None and not parsed.ok else 200,
     )

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quizzes.models import (
+from quizzes.surveys.models import (
     CopyPair,
     Survey,
     SurveyCourseSettings,

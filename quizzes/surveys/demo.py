@@ -9,14 +9,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses.models import Course, Enrollment
-from quizzes.models import (
+from quizzes.surveys.models import (
     Survey,
     SurveyDraft,
     SurveyQuestion,
     SurveyResponse,
     count_summary_chars,
 )
-from quizzes.survey_services import survey_detect_copies_now
+from quizzes.surveys.services import survey_detect_copies_now
 
 THIS_WEEK = 8
 PLANTED_PAIR_WEEK = 6  # always past due, so its copy check has run

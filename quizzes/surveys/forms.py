@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from quizzes.models import (
+from quizzes.surveys.models import (
     Survey,
     SurveyQuestion,
     SurveyResponse,

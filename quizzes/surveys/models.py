@@ -56,6 +56,7 @@ class SurveyCourseSettings(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_surveycoursesettings"
         verbose_name = _("survey settings")
         verbose_name_plural = _("survey settings")
 
@@ -88,6 +89,7 @@ class Survey(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_survey"
         ordering = ["lecture"]
         verbose_name = _("survey")
         verbose_name_plural = _("surveys")
@@ -145,6 +147,7 @@ class SurveyQuestion(models.Model):
     )
 
     class Meta:
+        db_table = "quizzes_surveyquestion"
         ordering = ["survey", "position", "pk"]
         verbose_name = _("survey question")
         verbose_name_plural = _("survey questions")
@@ -203,6 +206,7 @@ class SurveyResponse(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
+        db_table = "quizzes_surveyresponse"
         ordering = ["survey", "submitted_at"]
         constraints = [
             models.UniqueConstraint(
@@ -229,6 +233,7 @@ class SurveyDraft(models.Model):
     saved_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        db_table = "quizzes_surveydraft"
         constraints = [
             models.UniqueConstraint(
                 fields=["survey", "user"], name="one_survey_draft_per_user"
@@ -268,6 +273,7 @@ class CopyPair(models.Model):
     found_at = models.DateTimeField(_("found at"), default=timezone.now)
 
     class Meta:
+        db_table = "quizzes_copypair"
         ordering = ["survey", "-similarity"]
         verbose_name = _("copy pair")
         verbose_name_plural = _("copy pairs")

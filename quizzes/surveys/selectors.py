@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Enrollment
 from lms.csv import csv_lines
-from quizzes.models import (
+from quizzes.surveys.models import (
     CopyPair,
     Survey,
     SurveyCourseSettings,

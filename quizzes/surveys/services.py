@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from courses.models import Course
 from lms.models import Job
-from quizzes.models import (
+from quizzes.surveys.models import (
     CopyPair,
     Survey,
     SurveyDraft,
@@ -162,7 +162,7 @@ def survey_review(
 
 
 def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
-    from quizzes.models import SurveyCourseSettings
+    from quizzes.surveys.models import SurveyCourseSettings
 
     SurveyCourseSettings.objects.update_or_create(
         course=course, defaults={"only_accepted_summaries_count": value}
@@ -175,7 +175,7 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
     A run still queued after STALE_AFTER was probably lost on the way to a
     worker (broker restart): it is sent again, which is safe because the
     task is idempotent."""
-    from quizzes.survey_tasks import survey_detect_copies
+    from quizzes.surveys.tasks import survey_detect_copies
 
     with transaction.atomic():
         active = (
@@ -210,7 +210,7 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
 def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
     """Find near-duplicate summaries and copies of the lecture description and
     replace the survey's CopyPair rows with them (safe to run twice)."""
-    from quizzes.survey_copydetect import find_copies
+    from quizzes.surveys.copydetect import find_copies
 
     rows = list(
         SurveyResponse.objects.filter(survey=survey)

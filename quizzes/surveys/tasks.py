@@ -1,12 +1,15 @@
-"""Background work of the weekly survey: copy detection after the due time."""
+"""Background work of the weekly survey: copy detection after the due time.
+
+Each task keeps the name it had as `quizzes.survey_tasks.*` (before surveys
+became an app of its own), so queued messages and beat entries still run."""
 
 from celery import shared_task
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from lms.models import Job
-from quizzes.models import Survey, SurveyResponse
-from quizzes.survey_services import (
+from quizzes.surveys.models import Survey, SurveyResponse
+from quizzes.surveys.services import (
     survey_detect_copies_now,
     survey_start_copy_detection,
 )
@@ -14,7 +17,12 @@ from quizzes.survey_services import (
 __all__ = ["survey_detect_copies", "survey_detect_copies_due"]
 
 
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=660)
+@shared_task(
+    name="quizzes.survey_tasks.survey_detect_copies",
+    acks_late=True,
+    soft_time_limit=600,
+    time_limit=660,
+)
 def survey_detect_copies(*, survey_id: int, job_id: str) -> None:
     """Run one copy detection. Safe to run twice: results replace the
     previous ones in one transaction, and a finished job is not redone."""
@@ -32,7 +40,7 @@ def survey_detect_copies(*, survey_id: int, job_id: str) -> None:
         raise
 
 
-@shared_task(acks_late=True)
+@shared_task(name="quizzes.survey_tasks.survey_detect_copies_due", acks_late=True)
 def survey_detect_copies_due() -> int:
     """Beat: every survey past its due time whose copies were not checked
     since (late answers or edits count as changes) gets a detection run."""

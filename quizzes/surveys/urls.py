@@ -1,6 +1,6 @@
 from django.urls import path
 
-from quizzes import survey_views as views
+from quizzes.surveys import views
 
 urlpatterns = [
     path(

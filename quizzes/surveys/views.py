@@ -15,10 +15,10 @@ from django.views.decorators.http import require_POST
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course
 from lms.models import Job
-from quizzes import survey_selectors as selectors
-from quizzes.models import CopyPair, SurveyResponse, count_summary_chars
-from quizzes.survey_forms import ReviewForm, SurveyAnswerForm
-from quizzes.survey_services import (
+from quizzes.surveys import selectors
+from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
+from quizzes.surveys.models import CopyPair, SurveyResponse, count_summary_chars
+from quizzes.surveys.services import (
     COPY_JOB_KIND,
     SurveyClosed,
     survey_review,
@@ -28,7 +28,7 @@ from quizzes.survey_services import (
     survey_submit,
 )
 
-PAGE_TEMPLATE = "quizzes/survey/survey.html"
+PAGE_TEMPLATE = "surveys/survey.html"
 
 
 # The learner's side ------------------------------------------------------
@@ -192,7 +192,7 @@ def staff_surveys(request: HttpRequest, course: Course) -> HttpResponse:
     )
     return render(
         request,
-        "quizzes/survey/staff_index.html",
+        "surveys/staff_index.html",
         {
             "course": course,
             "lectures": lectures,
@@ -238,7 +238,7 @@ def staff_survey(request: HttpRequest, course: Course, number: int) -> HttpRespo
         "search": search,
         **overview,
     }
-    template = "quizzes/survey/staff_survey.html"
+    template = "surveys/staff_survey.html"
     if request.htmx and request.htmx.target == "comments":
         template += "#comments"
     return render(request, template, context)
@@ -262,7 +262,7 @@ def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpRe
         "states": SurveyResponse.Review.choices,
         "review_choices": ReviewForm.base_fields["state"].choices,
     }
-    template = "quizzes/survey/staff_summaries.html"
+    template = "surveys/staff_summaries.html"
     if request.htmx and request.htmx.target == "summaries":
         template += "#summaries"
     return render(request, template, context)
@@ -288,7 +288,7 @@ def staff_review(
     if request.htmx:
         return render(
             request,
-            "quizzes/survey/staff_summaries.html#review_row",
+            "surveys/staff_summaries.html#review_row",
             {
                 "course": course,
                 "survey": survey,
@@ -351,7 +351,7 @@ def staff_copies(request: HttpRequest, course: Course, number: int) -> HttpRespo
     )
     return render(
         request,
-        "quizzes/survey/staff_copies.html",
+        "surveys/staff_copies.html",
         {
             "course": course,
             "survey": survey,
@@ -379,7 +379,7 @@ def staff_copy_pair(
     pair = get_object_or_404(selectors.copy_pairs(survey), pk=pair_id)
     return render(
         request,
-        "quizzes/survey/staff_copy_pair.html",
+        "surveys/staff_copy_pair.html",
         {
             "course": course,
             "survey": survey,

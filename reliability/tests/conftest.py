@@ -15,8 +15,8 @@ from competitions.tests.conftest import load_answers, make_competition
 from completion.models import Certificate, CompletionTier
 from courses.models import Announcement, Enrollment
 from lms.models import Job
-from quizzes.models import CopyPair, Survey, SurveyResponse
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.tests.factories import make_homework
+from quizzes.surveys.models import CopyPair, Survey, SurveyResponse
 
 SECRET_SUMMARY = "OTHER-LEARNER-SECRET-SUMMARY-7f3a"
 SECRET_ENTRY = "other-secret-entry-9b1c.csv"

@@ -8,8 +8,9 @@ import pytest
 from django.test import Client
 
 from courses.models import Announcement
-from quizzes.models import Choice, Submission, SurveyResponse
-from quizzes.tests.homework_factories import answers_for, post_data
+from quizzes.homework.models import Choice, Submission
+from quizzes.homework.tests.factories import answers_for, post_data
+from quizzes.surveys.models import SurveyResponse
 from reliability.tests.test_access_matrix import (
     body_of,
     fill,
@@ -145,7 +146,7 @@ def test_a_choice_of_another_question_is_refused_and_nothing_saved(client, world
 
 def test_a_choice_of_another_courses_homework_is_refused(client, world, other_course):
     from courses.models import Lecture
-    from quizzes.tests.homework_factories import make_homework
+    from quizzes.homework.tests.factories import make_homework
 
     lecture = Lecture.objects.create(
         course=other_course, number=1, title="x", starts_at=world.homework.due_at

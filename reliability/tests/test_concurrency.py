@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import timezone
 
 from courses.models import Enrollment
-from quizzes.models import Homework, Submission, SubmissionAnswer
-from quizzes.tests.homework_factories import answers_for, make_homework, post_data
+from quizzes.homework.models import Homework, Submission, SubmissionAnswer
+from quizzes.homework.tests.factories import answers_for, make_homework, post_data
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

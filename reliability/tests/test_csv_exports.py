@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from quizzes.models import SurveyResponse
-from quizzes.tests.homework_factories import answers_for, post_data
+from quizzes.homework.tests.factories import answers_for, post_data
+from quizzes.surveys.models import SurveyResponse
 from reliability.tests.test_access_matrix import (
     body_of,
     fill,

@@ -17,8 +17,9 @@ from competitions.tests.conftest import csv_upload, perfect_rows
 from conftest import WorkerPool, wait_for
 from lms.celery import app as celery_app
 from lms.models import Job
-from quizzes.models import Homework, Submission, SurveyResponse
-from quizzes.tests.homework_factories import answers_for, make_homework, post_data
+from quizzes.homework.models import Homework, Submission
+from quizzes.homework.tests.factories import answers_for, make_homework, post_data
+from quizzes.surveys.models import SurveyResponse
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -146,7 +147,7 @@ def test_learners_submit_while_the_broker_is_down_and_the_sweep_finishes_the_wor
     )
     assert Entry.objects.get(pk=entry.pk).public_score == 1.0
 
-    from quizzes.homework_tasks import homework_grade_due
+    from quizzes.homework.tasks import homework_grade_due
 
     Homework.objects.filter(pk=world.homework.pk).update(
         due_at=timezone.now() - timedelta(minutes=5),
@@ -165,8 +166,8 @@ def test_grading_survives_the_database_connection_dropping_mid_task(
     exactly as an undisturbed run's."""
     from django.db import connection
 
-    from quizzes.homework_services import homework_start_grading
-    from quizzes.tests.test_homework_grading import (
+    from quizzes.homework.services import homework_start_grading
+    from quizzes.homework.tests.test_grading import (
         _expected_scores,
         _random_submissions,
         _scores,
@@ -209,7 +210,7 @@ def test_the_same_task_delivered_twice_does_its_work_once(
     from competitions.tests.conftest import load_answers, make_competition
     from courses.models import Enrollment, NoticeState
     from courses.tasks import decision_email_send
-    from quizzes.homework_tasks import homework_grade
+    from quizzes.homework.tasks import homework_grade
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     celery_worker.stop_all()

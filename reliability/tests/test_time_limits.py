@@ -10,9 +10,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from lms.models import Job
-from quizzes import homework_tasks
-from quizzes.models import Submission
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework import tasks as homework_tasks
+from quizzes.homework.models import Submission
+from quizzes.homework.tests.factories import make_homework
 
 
 def test_grading_over_its_soft_time_limit_fails_visibly_and_is_not_retried(

@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archives.models import Material
 from competitions.models import Entry, Participant
-from quizzes.models import Question
+from quizzes.homework.models import Question
 
 TMP = Path(tempfile.gettempdir())
 

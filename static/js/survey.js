@@ -1,5 +1,5 @@
 // Live character counter for the survey summary. Counts like the server
-// (quizzes.models.count_summary_chars): newlines normalised, trimmed, in code
+// (quizzes.surveys.models.count_summary_chars): newlines normalised, trimmed, in code
 // points, so a Japanese character and an emoji both count as one.
 (function () {
   "use strict";

@@ -24,8 +24,8 @@ DEMO_SLUG = "llm-demo"
 GENERATED_LEARNERS = 300
 DEMO_STEPS = [
     "courses.demo",
-    "quizzes.homework_demo",
-    "quizzes.survey_demo",
+    "quizzes.homework.demo",
+    "quizzes.surveys.demo",
     "competitions.demo",
     "completion.demo",
     "archives.demo",

@@ -31,16 +31,14 @@ from django.utils import timezone
 from accounts.models import User
 from competitions.models import Competition, Entry
 from courses.models import Course, CourseRole, Enrollment, Lecture
-from quizzes.models import (
+from quizzes.homework.models import (
     Choice,
     Homework,
     Question,
     Submission,
     SubmissionAnswer,
-    Survey,
-    SurveyQuestion,
-    SurveyResponse,
 )
+from quizzes.surveys.models import Survey, SurveyQuestion, SurveyResponse
 
 BATCH = 5000
 QUESTIONS = 5

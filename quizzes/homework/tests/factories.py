@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quizzes.homework_services import homework_publish
-from quizzes.models import Choice, Homework, Question
+from quizzes.homework.models import Choice, Homework, Question
+from quizzes.homework.services import homework_publish
 
 CORRECT_INDEX = [0, 1, 2, 3, 0]  # the correct choice of each question
 

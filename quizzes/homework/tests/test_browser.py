@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from quizzes.models import DraftAnswer, Submission
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import DraftAnswer, Submission
+from quizzes.homework.tests.factories import make_homework
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

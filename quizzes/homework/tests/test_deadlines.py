@@ -3,8 +3,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from courses.selectors import deadlines_for
-from quizzes.models import Submission
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.models import Submission
+from quizzes.homework.tests.factories import make_homework
 
 
 def test_this_weeks_homework_shows_on_the_home_page_with_its_state(

@@ -3,8 +3,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quizzes import homework_demo
-from quizzes.models import Homework, Submission
+from quizzes.homework import demo as homework_demo
+from quizzes.homework.models import Homework, Submission
 
 
 @pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from courses.models import Course, Enrollment
-from quizzes.homework_services import (
+from quizzes.homework.models import DraftAnswer, Homework, Submission, SubmissionAnswer
+from quizzes.homework.services import (
     Direct,
     homework_grade_all,
     homework_save_draft,
@@ -20,8 +21,7 @@ from quizzes.homework_services import (
     homework_submit,
     homework_submit_direct,
 )
-from quizzes.models import DraftAnswer, Homework, Submission, SubmissionAnswer
-from quizzes.tests.homework_factories import answers_for, make_homework, post_data
+from quizzes.homework.tests.factories import answers_for, make_homework, post_data
 
 pytestmark = [
     pytest.mark.django_db,

@@ -4,11 +4,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from quizzes.homework_gift import export_gift, parse_gift, parse_questions
-from quizzes.models import Homework, Question
-from quizzes.tests.homework_factories import english, make_homework  # noqa: F401
+from quizzes.homework.gift import export_gift, parse_gift, parse_questions
+from quizzes.homework.models import Homework, Question
+from quizzes.homework.tests.factories import english, make_homework  # noqa: F401
 
-FIXTURES = Path(__file__).parent / "homework_fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def read(name: str) -> str:
@@ -145,8 +145,8 @@ def test_an_import_with_one_bad_question_saves_nothing(client, course_admin, cou
 def test_questions_of_a_homework_with_submissions_are_not_replaced(
     client, course_admin, course, learner
 ):
-    from quizzes.homework_services import homework_submit
-    from quizzes.tests.homework_factories import answers_for
+    from quizzes.homework.services import homework_submit
+    from quizzes.homework.tests.factories import answers_for
 
     homework = make_homework(course.lectures.get(number=2))
     homework_submit(

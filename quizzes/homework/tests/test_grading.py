@@ -8,14 +8,14 @@ from django.utils import timezone
 from accounts.models import User
 from conftest import wait_for
 from lms.models import Job
-from quizzes.homework_services import (
+from quizzes.homework.models import Choice, Homework, Submission, SubmissionAnswer
+from quizzes.homework.services import (
     homework_grade_all,
     homework_start_grading,
     homework_sync_key_version,
 )
-from quizzes.homework_tasks import homework_grade_due
-from quizzes.models import Choice, Homework, Submission, SubmissionAnswer
-from quizzes.tests.homework_factories import english, make_homework  # noqa: F401
+from quizzes.homework.tasks import homework_grade_due
+from quizzes.homework.tests.factories import english, make_homework  # noqa: F401
 
 
 def _random_submissions(homework, *, learners: int, seed: int = 7) -> None:

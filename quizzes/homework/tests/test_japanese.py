@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from quizzes.tests.homework_factories import make_homework
+from quizzes.homework.tests.factories import make_homework
 
 
 @pytest.mark.django_db

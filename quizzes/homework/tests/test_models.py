@@ -3,9 +3,9 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from quizzes.homework_services import homework_publish, homework_shape_errors
-from quizzes.models import Homework, HomeworkDefaults
-from quizzes.tests.homework_factories import (
+from quizzes.homework.models import Homework, HomeworkDefaults
+from quizzes.homework.services import homework_publish, homework_shape_errors
+from quizzes.homework.tests.factories import (
     english,  # noqa: F401 - fixture
     make_homework,
 )

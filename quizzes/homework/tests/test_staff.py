@@ -7,10 +7,10 @@ from django.urls import reverse
 
 from courses.models import Enrollment
 from lms.csv import csv_safe
-from quizzes.homework_selectors import homework_item_analysis, point_biserial
-from quizzes.homework_services import homework_grade_all, homework_submit
-from quizzes.models import Question
-from quizzes.tests.homework_factories import answers_for, english, make_homework  # noqa: F401
+from quizzes.homework.models import Question
+from quizzes.homework.selectors import homework_item_analysis, point_biserial
+from quizzes.homework.services import homework_grade_all, homework_submit
+from quizzes.homework.tests.factories import answers_for, english, make_homework  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -141,13 +141,13 @@ def test_the_admin_edits_questions_inline_and_links_to_the_learner_preview(
     )
     homework = make_homework(course.lectures.get(number=1))
     client.force_login(admin)
-    listing = client.get(reverse("admin:quizzes_homework_changelist")).content.decode()
+    listing = client.get(reverse("admin:homework_homework_changelist")).content.decode()
     assert reverse("homework_preview", args=["llm", 1]) in listing
-    change = client.get(reverse("admin:quizzes_homework_change", args=[homework.pk]))
+    change = client.get(reverse("admin:homework_homework_change", args=[homework.pk]))
     assert change.status_code == 200
     assert "Question text 1" in change.content.decode()
     question = Question.objects.filter(homework=homework).first()
-    url = reverse("admin:quizzes_question_change", args=[question.pk])
+    url = reverse("admin:homework_question_change", args=[question.pk])
     assert "Choice 1.4" in client.get(url).content.decode()
 
 
@@ -161,7 +161,7 @@ def test_the_admin_publish_action_names_the_broken_question(client, course):
     homework.questions.all()[1].choices.update(is_correct=False)
     client.force_login(admin)
     response = client.post(
-        reverse("admin:quizzes_homework_changelist"),
+        reverse("admin:homework_homework_changelist"),
         {"action": "publish", "_selected_action": [homework.pk]},
         follow=True,
     )
@@ -175,7 +175,7 @@ def test_deadlines_this_week_list_published_homework_with_my_status(course, lear
 
     from django.utils import timezone
 
-    from quizzes.homework_selectors import homework_deadlines
+    from quizzes.homework.selectors import homework_deadlines
 
     now = timezone.now()
     due_soon = make_homework(course.lectures.get(number=1))

@@ -7,14 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes.homework_services import homework_grade_all
-from quizzes.models import (
-    Choice,
-    DraftAnswer,
-    Submission,
-    SubmissionAnswer,
-)
-from quizzes.tests.homework_factories import (
+from quizzes.homework.models import Choice, DraftAnswer, Submission, SubmissionAnswer
+from quizzes.homework.services import homework_grade_all
+from quizzes.homework.tests.factories import (
     answers_for,
     english,  # noqa: F401 - fixture
     homework,  # noqa: F401 - fixture
@@ -357,7 +352,7 @@ def test_concurrent_submissions_of_one_learner_never_mix_answers(learner, course
 
     from django.db import connection
 
-    from quizzes.homework_services import homework_submit
+    from quizzes.homework.services import homework_submit
 
     hw = make_homework(course.lectures.get(number=1))
     forms = [

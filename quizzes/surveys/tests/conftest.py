@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from quizzes.models import Survey, SurveyQuestion
+from quizzes.surveys.models import Survey, SurveyQuestion
 
 
 @pytest.fixture

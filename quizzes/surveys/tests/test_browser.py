@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from quizzes.models import SurveyDraft, count_summary_chars
+from quizzes.surveys.models import SurveyDraft, count_summary_chars
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from conftest import wait_for
 from courses.models import Enrollment
 from lms.models import Job
-from quizzes.models import CopyPair, SurveyResponse
-from quizzes.survey_copydetect import find_copies, jaccard, normalise, shingles
+from quizzes.surveys.copydetect import find_copies, jaccard, normalise, shingles
+from quizzes.surveys.models import CopyPair, SurveyResponse
 
 VOCABULARY = [
     "トランスフォーマー",
@@ -161,7 +161,7 @@ def test_staff_start_detection_and_compare_a_pair_side_by_side(
 def test_a_second_run_replaces_the_results_instead_of_adding_to_them(
     survey, user_factory, course
 ):
-    from quizzes.survey_services import survey_detect_copies_now
+    from quizzes.surveys.services import survey_detect_copies_now
 
     texts = generated_summaries(4)
     texts[3] = texts[0]
@@ -179,7 +179,7 @@ def test_the_beat_sweep_checks_surveys_past_their_due_time_once(
 
     from django.utils import timezone
 
-    from quizzes.survey_tasks import survey_detect_copies_due
+    from quizzes.surveys.tasks import survey_detect_copies_due
 
     texts = generated_summaries(3)
     texts[2] = texts[1]
@@ -198,7 +198,7 @@ def test_the_beat_sweep_checks_surveys_past_their_due_time_once(
 def test_copy_detection_runs_on_a_real_worker(
     celery_worker, survey, user_factory, course
 ):
-    from quizzes.survey_services import survey_start_copy_detection
+    from quizzes.surveys.services import survey_start_copy_detection
 
     texts = generated_summaries(300)
     texts[299] = lightly_edited(texts[3])
@@ -220,7 +220,7 @@ def test_a_run_lost_on_the_way_to_a_worker_is_sent_again(
 
     from django.utils import timezone
 
-    from quizzes.survey_services import survey_start_copy_detection
+    from quizzes.surveys.services import survey_start_copy_detection
 
     texts = generated_summaries(3)
     texts[2] = texts[0]

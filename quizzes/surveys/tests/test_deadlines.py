@@ -1,7 +1,7 @@
 from django.utils import timezone
 
 from courses.selectors import deadlines_for
-from quizzes.models import SurveyDraft, SurveyResponse
+from quizzes.surveys.models import SurveyDraft, SurveyResponse
 
 
 def test_this_weeks_survey_shows_on_the_course_page_as_not_started(

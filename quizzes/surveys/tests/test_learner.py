@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from quizzes.models import SurveyDraft, SurveyResponse, count_summary_chars
+from quizzes.surveys.models import SurveyDraft, SurveyResponse, count_summary_chars
 
 pytestmark = pytest.mark.django_db
 
@@ -297,8 +297,8 @@ def test_a_resubmission_keeps_what_it_should_and_replaces_the_rest(
     """Both writes (PostgreSQL's one-statement upsert, and the ORM path
     elsewhere): the first submission time stays, an unchanged summary keeps
     its review, a late answer stays late, answers and the draft are replaced."""
-    from quizzes.models import SurveyDraft
-    from quizzes.survey_services import survey_save_draft, survey_submit
+    from quizzes.surveys.models import SurveyDraft
+    from quizzes.surveys.services import survey_save_draft, survey_submit
 
     survey.allow_late = True
     survey.save()

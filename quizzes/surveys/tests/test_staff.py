@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment
-from quizzes.models import SurveyCourseSettings, SurveyResponse
-from quizzes.survey_selectors import counted_survey_responses, rating_distribution
+from quizzes.surveys.models import SurveyCourseSettings, SurveyResponse
+from quizzes.surveys.selectors import counted_survey_responses, rating_distribution
 
 pytestmark = pytest.mark.django_db
 

@@ -1,2 +1,0 @@
-import quizzes.homework_admin
-import quizzes.survey_admin  # noqa: F401

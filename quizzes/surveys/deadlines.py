@@ -1,0 +1,23 @@
+"""Survey deadlines for "this week" and the calendar feed, in one query."""
+
+from django.utils.translation import gettext as _
+
+from courses.selectors import lecture_item_deadlines, register_deadline_provider
+from quizzes.surveys.models import Survey, SurveyDraft, SurveyResponse
+
+
+@register_deadline_provider
+def survey_deadline_provider(*, course, user, start, end) -> list[dict]:
+    return lecture_item_deadlines(
+        Survey.objects.filter(lecture__course=course),
+        user=user,
+        start=start,
+        end=end,
+        fk="survey",
+        submissions=SurveyResponse,
+        late_field="late",
+        drafts=SurveyDraft,
+        kind="survey",
+        title=_("Lecture summary: lecture %(number)s"),
+        closes=lambda survey: None if survey.allow_late else survey.due_at,
+    )
