@@ -4,7 +4,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,10 +17,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from courses import selectors, services
 from courses.access import course_staff_required
 from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
+from courses.hooks import annotate_lectures
 from courses.models import Course, Enrollment
 from lms.models import Job
-from quizzes.homework.models import Homework
-from quizzes.surveys.models import Survey
 
 PAGE_SIZE = 50
 
@@ -183,10 +182,8 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
 def course_overview(request: HttpRequest, course: Course) -> HttpResponse:
     """The staff's start page of a course: every lecture with its homework,
     survey and materials pages, and the course-wide pages."""
-    lectures = course.lectures.annotate(
-        has_homework=Exists(Homework.objects.filter(lecture=OuterRef("pk"))),
-        has_survey=Exists(Survey.objects.filter(lecture=OuterRef("pk"))),
-        material_count=Count("materials", distinct=True),
+    lectures = annotate_lectures(
+        course.lectures.annotate(material_count=Count("materials", distinct=True))
     ).order_by("number")
     return render(
         request,

@@ -3,6 +3,7 @@ from django.urls import path
 from courses import staff_views, views
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:slug>/apply/", views.apply, name="course_apply"),
     path("courses/<slug:slug>/withdraw/", views.withdraw, name="course_withdraw"),

@@ -12,7 +12,6 @@ admin.site.site_header = "Koza"
 admin.site.site_title = "Koza"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/setlang/", views.set_language, name="set_language"),
     path("jobs/<uuid:job_id>/", views.job_progress, name="job_progress"),

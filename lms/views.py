@@ -9,15 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from courses.selectors import courses_for_home
 from lms.auth import forget_user
 from lms.celery import app as celery_app
 from lms.models import Job
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    """My courses for a signed-in user, and the catalog of open courses."""
-    return render(request, "home.html", courses_for_home(request.user))
 
 
 @require_POST

@@ -14,3 +14,27 @@ def test_learners_cannot_open_the_staff_overview(client, course, learner):
     client.force_login(learner)
 
     assert client.get("/staff/llm/").status_code == 403
+
+
+def test_the_overview_links_the_homework_and_survey_other_apps_register(
+    client, course, staff
+):
+    """courses does not import homework or surveys: they add these columns
+    through courses.hooks, and the links still appear."""
+    from quizzes.homework.tests.factories import make_homework
+    from quizzes.surveys.models import Survey
+
+    homework = make_homework(course.lectures.get(number=1))
+    Survey.objects.create(
+        lecture=course.lectures.get(number=2),
+        opens_at=homework.opens_at,
+        due_at=homework.due_at,
+    )
+    client.force_login(staff)
+
+    page = client.get("/staff/llm/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'href="/staff/llm/homework/1/"' in page
+    assert 'href="/staff/llm/homework/2/"' not in page
+    assert 'href="/staff/llm/surveys/2/"' in page
+    assert 'href="/staff/llm/surveys/1/"' not in page

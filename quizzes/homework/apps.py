@@ -8,5 +8,14 @@ class HomeworkConfig(AppConfig):
     verbose_name = _("Homework")
 
     def ready(self) -> None:
-        # Deadlines appear in "this week" and in the calendar feed.
-        from quizzes.homework import deadlines  # noqa: F401
+        from django.db.models import Exists, OuterRef
+
+        from courses.hooks import register_lecture_annotation
+        from quizzes.homework import deadlines  # noqa: F401  (registers itself)
+        from quizzes.homework.models import Homework
+
+        # The staff overview links each lecture's homework results.
+        register_lecture_annotation(
+            "has_homework",
+            lambda: Exists(Homework.objects.filter(lecture=OuterRef("pk"))),
+        )

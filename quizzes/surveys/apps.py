@@ -8,5 +8,14 @@ class SurveysConfig(AppConfig):
     verbose_name = _("Surveys")
 
     def ready(self) -> None:
-        # Deadlines appear in "this week" and in the calendar feed.
-        from quizzes.surveys import deadlines  # noqa: F401
+        from django.db.models import Exists, OuterRef
+
+        from courses.hooks import register_lecture_annotation
+        from quizzes.surveys import deadlines  # noqa: F401  (registers itself)
+        from quizzes.surveys.models import Survey
+
+        # The staff overview links each lecture's survey responses.
+        register_lecture_annotation(
+            "has_survey",
+            lambda: Exists(Survey.objects.filter(lecture=OuterRef("pk"))),
+        )
