@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -137,9 +137,6 @@ class Competition(models.Model):
         tz = self.course.tzinfo
         local = (moment or timezone.now()).astimezone(tz)
         return datetime.combine(local.date(), time.min, tzinfo=tz)
-
-    def next_day_start(self) -> datetime:
-        return self.day_start() + timedelta(days=1)
 
 
 class Answer(models.Model):

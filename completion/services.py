@@ -306,14 +306,6 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> None:
     )
 
 
-def approved_enrollment_ids(course: Course) -> list[int]:
-    return list(
-        Enrollment.objects.filter(
-            course=course, status=Enrollment.Status.APPROVED
-        ).values_list("id", flat=True)
-    )
-
-
 # Background runs -------------------------------------------------------------
 
 CERTIFICATION_JOB = "completion_certification"

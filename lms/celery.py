@@ -25,14 +25,9 @@ class Task(DjangoTask):
     def delay_on_commit(self, *args, **kwargs) -> None:
         transaction.on_commit(functools.partial(self._send_logged, args, kwargs))
 
-    def apply_async_on_commit(self, args=None, kwargs=None, **options) -> None:
-        transaction.on_commit(
-            functools.partial(self._send_logged, args or (), kwargs or {}, options)
-        )
-
-    def _send_logged(self, args, kwargs, options=None) -> None:
+    def _send_logged(self, args, kwargs) -> None:
         try:
-            self.apply_async(args, kwargs, **(options or {}))
+            self.apply_async(args, kwargs)
         except BrokerUnavailable:
             logger.exception(
                 "could not enqueue %s; the periodic sweep will send it again",

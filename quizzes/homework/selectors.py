@@ -219,34 +219,6 @@ def homework_counts(*, homework: Homework) -> dict:
     )
 
 
-def homework_deadlines(*, course, user, start: datetime, end: datetime) -> list[dict]:
-    """Published homework due in [start, end) with whether this user has
-    submitted: for "this week" and calendars (one query)."""
-    homeworks = (
-        Homework.objects.filter(
-            lecture__course=course,
-            published=True,
-            lecture__published=True,
-            due_at__gte=start,
-            due_at__lt=end,
-        )
-        .select_related("lecture")
-        .annotate(submitted=Count("submissions", filter=Q(submissions__user=user)))
-        .order_by("due_at")
-    )
-    return [
-        {
-            "homework": h,
-            "lecture": h.lecture,
-            "due_at": h.due_at,
-            "closes_at": h.closes_at,
-            "submitted": bool(h.submitted),
-            "url": h.get_absolute_url(),
-        }
-        for h in homeworks
-    ]
-
-
 def homework_chosen_positions(*, homework: Homework) -> dict[int, dict[int, int]]:
     """{submission id: {question id: position of the chosen choice}} (staff)."""
     chosen: dict[int, dict[int, int]] = defaultdict(dict)

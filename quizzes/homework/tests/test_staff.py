@@ -168,21 +168,3 @@ def test_the_admin_publish_action_names_the_broken_question(client, course):
     assert "Question 2" in response.content.decode()
     homework.refresh_from_db()
     assert not homework.published
-
-
-def test_deadlines_this_week_list_published_homework_with_my_status(course, learner):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from quizzes.homework.selectors import homework_deadlines
-
-    now = timezone.now()
-    due_soon = make_homework(course.lectures.get(number=1))
-    make_homework(course.lectures.get(number=2), due_at=now + timedelta(days=30))
-    make_homework(course.lectures.get(number=3), publish=False)
-    _submit(due_soon, learner, answers_for(due_soon, correct=1))
-    rows = homework_deadlines(
-        course=course, user=learner, start=now, end=now + timedelta(days=7)
-    )
-    assert [(r["lecture"].number, r["submitted"]) for r in rows] == [(1, True)]
