@@ -279,3 +279,28 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.1):
             return value
         time.sleep(interval)
     pytest.fail(f"timed out after {timeout}s waiting for {predicate}")
+
+
+# Skip reasons that mean "this test needs the real services".
+NEEDS_SERVICES = ("PostgreSQL", "DATABASE_URL")
+
+
+def pytest_unconfigure(config):
+    """Say last, plainly, what a run without the services left out (the
+    one-statement submit, certification re-runs, real workers)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = {
+        report.nodeid
+        for report in reporter.stats.get("skipped", [])
+        if any(word in str(report.longrepr) for word in NEEDS_SERVICES)
+    }
+    if skipped:
+        reporter.write_line(
+            f"{len(skipped)} tests need PostgreSQL and Redis and were skipped: run "
+            "them with DATABASE_URL=postgres://USER@HOST:5432/DB "
+            "REDIS_URL=redis://HOST:6379/0 make test (see README, Contributing)",
+            yellow=True,
+            bold=True,
+        )
