@@ -40,7 +40,7 @@ def count_summary_chars(text: str) -> int:
 
 
 class SurveyCourseSettings(models.Model):
-    """Per-course survey settings, kept in quizzes so the course model stays
+    """Per-course survey settings, kept in surveys so the course model stays
     the courses app's own. A course without a row uses the defaults."""
 
     course = models.OneToOneField(
