@@ -17,15 +17,30 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from lms.db import AddDays
+
 __all__ = [
+    "PASSED",
     "Choice",
     "DraftAnswer",
     "Homework",
     "HomeworkDefaults",
+    "HomeworkState",
     "Question",
     "Submission",
     "SubmissionAnswer",
@@ -59,12 +74,74 @@ class HomeworkDefaults(models.Model):
         return str(self.course)
 
 
+class HomeworkState(models.TextChoices):
+    NOT_OPEN = "not_open", _("Not open yet")
+    OPEN = "open", _("Open")
+    LATE = "late", _("Late submissions")
+    CLOSED = "closed", _("Closed")
+
+
+ACCEPTING_STATES = (HomeworkState.OPEN, HomeworkState.LATE)
+
+
+class HomeworkQuerySet(models.QuerySet):
+    """The rules of who may answer which homework when, defined once.
+
+    Every write path asks `accepting()`: the full (ORM) path runs it as a
+    query, the one-statement submit on PostgreSQL compiles it into its SQL
+    (`quizzes.homework.services._direct_sql`), and pages read the window state
+    from `with_window()`. So the same conditions decide everywhere."""
+
+    def visible_to_learners(self) -> "HomeworkQuerySet":
+        """Published homework of a published lecture of a course that is not
+        a draft."""
+        from courses.models import Course
+
+        return self.filter(published=True, lecture__published=True).exclude(
+            lecture__course__state=Course.State.DRAFT
+        )
+
+    def with_window(self, now) -> "HomeworkQuerySet":
+        """`window`: the homework's state at `now`. A homework accepts answers
+        from `opens_at` up to and including `due_at` (on time), then up to and
+        including `due_at` + `late_days` days (late), then it is closed."""
+        return self.alias(window_closes_at=AddDays("due_at", "late_days")).annotate(
+            window=Case(
+                When(opens_at__gt=now, then=Value(HomeworkState.NOT_OPEN.value)),
+                When(due_at__gte=now, then=Value(HomeworkState.OPEN.value)),
+                When(window_closes_at__gte=now, then=Value(HomeworkState.LATE.value)),
+                default=Value(HomeworkState.CLOSED.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def accepting(self, *, user_id, now) -> "HomeworkQuerySet":
+        """Homework the user may write answers (drafts or a submission) to at
+        `now`, with `late` annotated: visible to learners, in its window, and
+        the user an approved learner of the course. Staff are not learners:
+        they try a homework without storing anything."""
+        from courses.models import Enrollment
+
+        approved = Enrollment.objects.filter(
+            course_id=OuterRef("lecture__course_id"),
+            user_id=user_id,
+            status=Enrollment.Status.APPROVED,
+        )
+        return (
+            self.visible_to_learners()
+            .with_window(now)
+            .filter(window__in=[state.value for state in ACCEPTING_STATES])
+            .filter(Exists(approved))
+            .annotate(
+                late=ExpressionWrapper(
+                    Q(window=HomeworkState.LATE.value), output_field=BooleanField()
+                )
+            )
+        )
+
+
 class Homework(models.Model):
-    class State(models.TextChoices):
-        NOT_OPEN = "not_open", _("Not open yet")
-        OPEN = "open", _("Open")
-        LATE = "late", _("Late submissions")
-        CLOSED = "closed", _("Closed")
+    State = HomeworkState
 
     lecture = models.OneToOneField(
         "courses.Lecture", on_delete=models.CASCADE, related_name="homework"
@@ -114,6 +191,8 @@ class Homework(models.Model):
     )
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
 
+    objects = HomeworkQuerySet.as_manager()
+
     class Meta:
         db_table = "quizzes_homework"
         ordering = ["lecture__course", "lecture__number"]
@@ -152,13 +231,13 @@ class Homework(models.Model):
         return self.due_at + timedelta(days=self.late_days)
 
     def state_at(self, now) -> str:
-        if now < self.opens_at:
-            return self.State.NOT_OPEN
-        if now <= self.due_at:
-            return self.State.OPEN
-        if now <= self.closes_at:
-            return self.State.LATE
-        return self.State.CLOSED
+        """The window state at `now`, asked of the database by
+        `HomeworkQuerySet.with_window` (the one definition)."""
+        return (
+            Homework.objects.with_window(now)
+            .values_list("window", flat=True)
+            .get(pk=self.pk)
+        )
 
     def is_revealed(self, now=None) -> bool:
         return (now or timezone.now()) >= (self.reveal_at or self.closes_at)
@@ -234,6 +313,23 @@ class Choice(models.Model):
         return self.text[:60]
 
 
+class SubmissionQuerySet(models.QuerySet):
+    def with_passed(self) -> "SubmissionQuerySet":
+        """`passed`: graded, with a score of at least the pass mark."""
+        return self.annotate(
+            passed=ExpressionWrapper(PASSED, output_field=BooleanField())
+        )
+
+    def passed(self) -> "SubmissionQuerySet":
+        return self.filter(PASSED)
+
+
+# The one definition of "passed": a score at or above the homework's pass
+# mark (an ungraded submission, score NULL, has not passed). Completion counts
+# weeks passed with it; pages and exports annotate it (`with_passed()`).
+PASSED = Q(score__gte=F("homework__pass_mark"))
+
+
 class Submission(models.Model):
     """A learner's current answers to a homework: one row per learner, replaced
     on each resubmission (the last one counts)."""
@@ -257,6 +353,8 @@ class Submission(models.Model):
     score = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     graded_at = models.DateTimeField(_("graded at"), null=True, blank=True)
     graded_key_version = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
 
     class Meta:
         db_table = "quizzes_submission"

@@ -18,12 +18,19 @@ from quizzes.homework.models import (
 
 
 def homework_learner_view(
-    *, homework: Homework, user, now: datetime, posted: dict | None = None
+    *,
+    homework: Homework,
+    user,
+    now: datetime,
+    posted: dict | None = None,
+    reveal: bool = False,
 ) -> dict:
     """What the learner's page shows, built so that nothing about the key or
     the score is in it before reveal (the template cannot leak what it is
     not given)."""
-    submission = Submission.objects.filter(homework=homework, user=user).first()
+    submission = (
+        Submission.objects.with_passed().filter(homework=homework, user=user).first()
+    )
     # The submitted answers, then the drafts over them: one query.
     submitted = SubmissionAnswer.objects.filter(submission=submission).annotate(
         draft=Value(False)
@@ -46,7 +53,7 @@ def homework_learner_view(
             drafts[question_id] = choice_id
     if posted:
         selected.update(posted)
-    revealed = homework.is_revealed(now)
+    revealed = reveal or homework.is_revealed(now)
     # Questions and their choices in one query (a question without choices,
     # which only staff's preview of a draft can have, still shows).
     content: dict[int, dict] = {}
@@ -105,7 +112,7 @@ def homework_learner_view(
     }
     if revealed and submission is not None and homework.is_graded:
         view["score"] = submission.score
-        view["passed"] = (submission.score or 0) >= homework.pass_mark
+        view["passed"] = submission.passed
     return view
 
 

@@ -4,7 +4,7 @@ import enum
 import functools
 import hashlib
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,13 +95,47 @@ def homework_sync_key_version(*, homework: Homework) -> bool:
     return changed
 
 
+def parse_posted_answers(data) -> dict[int, int] | None:
+    """{question id: choice id} from the form fields `q-<question id>` = choice
+    id, or None when the form is malformed: a name or value that is not a
+    plain id as the page writes it (`q-036`, `q-+36`, `q-36 `), or a question
+    posted twice. An empty value is an unanswered question. Both submit paths
+    read answers through this, so they see the same answers."""
+    answers: dict[int, int] = {}
+    for name in data:
+        if not name.startswith("q-"):
+            continue
+        values = data.getlist(name) if hasattr(data, "getlist") else [data[name]]
+        if len(values) != 1:
+            return None
+        raw_question, raw_choice = name[2:], values[0]
+        if raw_choice == "":
+            continue
+        if not (_is_plain_id(raw_question) and _is_plain_id(raw_choice)):
+            return None
+        answers[int(raw_question)] = int(raw_choice)
+    return answers
+
+
+def _is_plain_id(text: str) -> bool:
+    return (
+        text.isascii()
+        and text.isdigit()
+        and not text.startswith("0")
+        and int(text) < 2**63
+    )
+
+
 def homework_parse_answers(
     *, homework: Homework, data, require_all: bool
 ) -> tuple[dict[int, int], list[str]]:
-    """{question_id: choice_id} from form fields `q-<question id>`.
-
-    A choice that is not one of its question's choices refuses the whole
-    form: nothing of it is saved."""
+    """The posted answers checked against this homework: every answer a
+    choice of its own question of this homework (anything else refuses the
+    whole form: nothing of it is saved), and with `require_all`, every
+    question answered."""
+    posted = parse_posted_answers(data)
+    if posted is None:
+        return {}, [_("The form is not valid: reload the page. Nothing was saved.")]
     valid: dict[int, set[int]] = {}  # in question order: one query
     for question_id, choice_id in (
         Choice.objects.filter(question__homework=homework)
@@ -109,27 +143,37 @@ def homework_parse_answers(
         .values_list("question_id", "id")
     ):
         valid.setdefault(question_id, set()).add(choice_id)
-    answers: dict[int, int] = {}
+    if any(
+        choice_id not in valid.get(question_id, ())
+        for question_id, choice_id in posted.items()
+    ):
+        return {}, [_("An answer does not belong to its question: nothing saved.")]
+    missing = [
+        str(number)
+        for number, question_id in enumerate(valid, start=1)
+        if question_id not in posted
+    ]
     errors: list[str] = []
-    missing = []
-    for number, question_id in enumerate(valid, start=1):
-        raw = data.get(f"q-{question_id}", "")
-        if raw == "":
-            missing.append(str(number))
-            continue
-        try:
-            choice_id = int(raw)
-        except (TypeError, ValueError):
-            choice_id = None
-        if choice_id not in valid.get(question_id, set()):
-            return {}, [_("An answer does not belong to its question: nothing saved.")]
-        answers[question_id] = choice_id
     if require_all and missing:
         errors.append(
             _("Answer every question before submitting (missing: %(numbers)s).")
             % {"numbers": ", ".join(missing)}
         )
-    return answers, errors
+    return posted, errors
+
+
+def _accepting_late(*, homework: Homework, user, now: datetime) -> bool:
+    """Whether an answer now is late; HomeworkClosed when the user may not
+    answer this homework now (`Homework.objects.accepting`, the one rule)."""
+    late = (
+        Homework.objects.accepting(user_id=user.pk, now=now)
+        .filter(pk=homework.pk)
+        .values_list("late", flat=True)
+        .first()
+    )
+    if late is None:
+        raise HomeworkClosed
+    return late
 
 
 def homework_save_draft(
@@ -137,8 +181,7 @@ def homework_save_draft(
 ) -> None:
     """Upsert the clicked answers: one statement, safe under concurrent clicks."""
     now = now or timezone.now()
-    if homework.state_at(now) not in {Homework.State.OPEN, Homework.State.LATE}:
-        raise HomeworkClosed
+    _accepting_late(homework=homework, user=user, now=now)
     DraftAnswer.objects.bulk_create(
         [
             DraftAnswer(
@@ -171,9 +214,7 @@ def homework_submit(
     token twice (a double click, a retried request) changes nothing.
     `now` is taken once, by the server, before anything else."""
     now = now or timezone.now()
-    state = homework.state_at(now)
-    if state not in {Homework.State.OPEN, Homework.State.LATE}:
-        raise HomeworkClosed
+    late = _accepting_late(homework=homework, user=user, now=now)
     with transaction.atomic():
         mine = Submission.objects.select_for_update().filter(
             homework=homework, user=user
@@ -186,7 +227,7 @@ def homework_submit(
                         homework=homework,
                         user=user,
                         submitted_at=now,
-                        is_late=state == Homework.State.LATE,
+                        is_late=late,
                         token=token,
                     )
                 created = True
@@ -207,7 +248,7 @@ def homework_submit(
         if not created:
             submission.token = token
             submission.submitted_at = now
-            submission.is_late = state == Homework.State.LATE
+            submission.is_late = late
             submission.revision += 1
             submission.score = None
             submission.graded_at = None
@@ -232,32 +273,23 @@ class Direct(enum.Enum):
 
 
 # The writes every learner makes at a deadline (drafts, then the submit) are
-# one statement each on PostgreSQL. The statement itself checks everything
-# the full path checks (course not a draft, lecture and homework published,
-# the learner approved, the homework open or in its late window at `now`,
-# every answer a choice of its own question of this homework) so nothing
-# cached can let a wrong answer in; if any check fails it writes nothing and
-# the view falls back to the ORM path, which gives the reason on the page.
+# one statement each on PostgreSQL. Who may answer which homework when is
+# not written here: `accepting` is `Homework.objects.accepting()` compiled to
+# SQL (the rule the full path runs as a query). The statement adds only what
+# is about the posted answers (every answer a choice of its own question of
+# this homework; for a submit, every question answered) so nothing cached can
+# let a wrong answer in; if any check fails it writes nothing and the view
+# falls back to the full path, which gives the reason on the page.
 # `open_homework` finds the homework, or no row.
 _OPEN_HOMEWORK = """
 WITH answer AS (
     SELECT * FROM unnest(%(questions)s::bigint[], %(choices)s::bigint[])
         AS a(question_id, choice_id)
+), accepting AS (
+    {accepting}
 ), open_homework AS (
-    SELECT h.id, %(now)s > h.due_at AS late, c.timezone AS tz
-    FROM {homework} h
-    JOIN {lecture} l ON l.id = h.lecture_id
-    JOIN {course} c ON c.id = l.course_id
-    WHERE c.slug = %(slug)s AND l.number = %(number)s AND c.state <> '{draft_state}'
-      AND l.published AND h.published
-      AND %(now)s >= h.opens_at
-      AND %(now)s <= h.due_at + h.late_days * interval '24 hours'
-      AND EXISTS (
-        SELECT 1 FROM {enrollment} e
-        WHERE e.course_id = c.id AND e.user_id = %(user)s
-          AND e.status = '{approved_status}'
-      )
-      AND (
+    SELECT h.id, h.late, h.tz FROM accepting h
+    WHERE (
         SELECT count(*) FROM answer a
         JOIN {question} q ON q.id = a.question_id AND q.homework_id = h.id
         JOIN {choice} ch ON ch.id = a.choice_id AND ch.question_id = q.id
@@ -319,16 +351,59 @@ SELECT (SELECT count(*) FROM open_homework), (SELECT tz FROM open_homework)
 """
 )
 
+# Stand-ins for the request's values while `accepting()` is compiled: each
+# one comes out of the compiler as a parameter, which is then bound to the
+# statement's own named parameter (the rest are the queryset's constants).
+_STAND_INS = {
+    # In range for their fields (the compiler drops out-of-range lookups).
+    "user": 2**62 + 11,
+    "number": 31_337,
+    "slug": "\x00slug\x00",
+    "now": datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC),
+}
+
+
+def _compiled_accepting() -> tuple[str, dict]:
+    """`Homework.objects.accepting()` for one course slug and lecture number
+    as SQL with named parameters, and the queryset's own constants."""
+    stand_in = _STAND_INS
+    queryset = (
+        Homework.objects.accepting(user_id=stand_in["user"], now=stand_in["now"])
+        .filter(
+            lecture__course__slug=stand_in["slug"],
+            lecture__number=stand_in["number"],
+        )
+        .order_by()
+        .values("id", "late", tz=F("lecture__course__timezone"))
+    )
+    sql, params = queryset.query.sql_with_params()
+
+    def key(value):  # psycopg wraps ints (Int2(31337)): compare as ints
+        plain = isinstance(value, int) and not isinstance(value, bool)
+        return (int, int(value)) if plain else (type(value), value)
+
+    by_value = {key(value): name for name, value in stand_in.items()}
+    constants: dict[str, object] = {}
+    names = []
+    for index, value in enumerate(params):
+        name = by_value.get(key(value))
+        if name is None:
+            name = f"accepting_{index}"
+            constants[name] = value
+        names.append(name)
+    if "%%" in sql or sql.count("%s") != len(names) or not set(stand_in) <= set(names):
+        raise RuntimeError("Homework.objects.accepting() did not compile as expected")
+    parts = sql.split("%s")
+    sql = parts[0] + "".join(
+        f"%({name})s{part}" for name, part in zip(names, parts[1:], strict=True)
+    )
+    return sql, constants
+
 
 @functools.cache
-def _direct_sql(template: str, *, every_question: bool) -> str:
-    from courses.models import Course, Enrollment, Lecture
-
+def _direct_sql(template: str, *, every_question: bool) -> tuple[str, dict]:
     tables = {
         "homework": Homework._meta.db_table,
-        "lecture": Lecture._meta.db_table,
-        "course": Course._meta.db_table,
-        "enrollment": Enrollment._meta.db_table,
         "question": Question._meta.db_table,
         "choice": Choice._meta.db_table,
         "submission": Submission._meta.db_table,
@@ -336,45 +411,29 @@ def _direct_sql(template: str, *, every_question: bool) -> str:
         "draft": DraftAnswer._meta.db_table,
     }
     every = _EVERY_QUESTION.format(**tables) if every_question else ""
-    constants = {  # our own enum values, not input
-        "draft_state": Course.State.DRAFT.value,
-        "approved_status": Enrollment.Status.APPROVED.value,
-    }
-    return template.format(every_question=every, **tables, **constants)
+    accepting, constants = _compiled_accepting()
+    sql = template.format(every_question=every, accepting="{accepting}", **tables)
+    return sql.replace("{accepting}", accepting), constants
 
 
-def _posted_answers(data) -> tuple[list[int], list[int]] | None:
-    """([question ids], [choice ids]) from `q-<question id>` = choice id, or
-    None when anything there is not a plain id."""
-    questions, choices = [], []
-    for name, value in data.items():
-        if not name.startswith("q-"):
-            continue
-        try:
-            questions.append(int(name[2:]))
-            choices.append(int(value))
-        except ValueError:
-            return None
-    if not questions or not all(0 < n < 2**63 for n in questions + choices):
-        return None
-    return questions, choices
-
-
-def _run_direct(sql: str, *, slug, number, user_id, data, now, **extra):
+def _run_direct(template: str, *, every_question: bool, slug, number, user_id,
+                data, now, **extra):  # fmt: skip
     if connection.vendor != "postgresql":
         return None
-    posted = _posted_answers(data)
-    if posted is None:
+    posted = parse_posted_answers(data)
+    if not posted:
         return None
+    sql, constants = _direct_sql(template, every_question=every_question)
     params = {
         # Arrays as PostgreSQL literals (plain ints, checked above): psycopg
         # adapts a string in a fraction of the time it takes for a list.
-        "questions": "{" + ",".join(map(str, posted[0])) + "}",
-        "choices": "{" + ",".join(map(str, posted[1])) + "}",
+        "questions": "{" + ",".join(map(str, posted)) + "}",
+        "choices": "{" + ",".join(map(str, posted.values())) + "}",
         "slug": slug,
         "number": number,
         "user": user_id,
         "now": now,
+        **constants,
         **extra,
     }
     with _prepared_cursor() as cursor:
@@ -392,7 +451,7 @@ def homework_submit_direct(
     Anything the statement cannot accept as it stands is DECLINED, with
     nothing written, for the full path to handle."""
     row = _run_direct(
-        _direct_sql(DIRECT_SUBMIT_SQL, every_question=True),
+        DIRECT_SUBMIT_SQL, every_question=True,
         slug=slug, number=number, user_id=user_id, data=data, now=now, token=token,
     )  # fmt: skip
     if not row or not row[0]:
@@ -407,7 +466,7 @@ def homework_save_draft_direct(
     (SAVED, the course's time zone to show the time in), or (DECLINED, None)
     for the full path to handle."""
     row = _run_direct(
-        _direct_sql(DIRECT_DRAFT_SQL, every_question=False),
+        DIRECT_DRAFT_SQL, every_question=False,
         slug=slug, number=number, user_id=user_id, data=data, now=now,
     )  # fmt: skip
     if row and row[0]:

@@ -104,6 +104,8 @@ def homework_take(request: HttpRequest, slug: str, number: int) -> HttpResponse:
 def _homework_take(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     """The server's clock decides what the page shows (taken once per request)."""
     homework = _get_homework_for_learner(request, course, number)
+    if not course.is_learner(request.user):
+        return _homework_try(request, course, homework)
     now = timezone.now()
     if request.method != "POST":
         return _render_take(request, course, homework, now=now)
@@ -180,17 +182,26 @@ def _homework_draft(request: HttpRequest, course: Course, number: int):
     )
 
 
-@course_staff_required
-def homework_preview(request: HttpRequest, course: Course, number: int):
-    """The page as a learner sees it before submitting (nothing is saved)."""
-    homework = _get_homework_for_staff(course, number)
+def _homework_try(request: HttpRequest, course: Course, homework: Homework):
+    """Staff try a homework as a learner sees it, open or not: they answer and
+    get the score and the key's feedback, and nothing is stored or counted
+    (only approved learners answer: `Homework.objects.accepting`)."""
+    answers: dict[int, int] = {}
+    errors: list[str] = []
+    if request.method == "POST":
+        answers, errors = homework_parse_answers(
+            homework=homework, data=request.POST, require_all=True
+        )
+    tried = request.method == "POST" and not errors
     view = selectors.homework_learner_view(
-        homework=homework, user=request.user, now=homework.opens_at
-    )
-    view.update(submission=None, has_draft=False, accepting=True)
-    for question in view["questions"]:
-        for choice in question["choices"]:
-            choice["checked"] = False
+        homework=homework, user=request.user, now=timezone.now(), posted=answers,
+        reveal=tried,
+    )  # fmt: skip
+    view.update(submission=None, has_draft=False, accepting=not tried)
+    if tried:
+        view["tried_score"] = sum(
+            1 for question in view["questions"] if question["answered_correctly"]
+        )
     return render(
         request,
         TAKE_TEMPLATE,
@@ -198,11 +209,19 @@ def homework_preview(request: HttpRequest, course: Course, number: int):
             "course": course,
             "homework": homework,
             "lecture": homework.lecture,
-            "preview": True,
-            "errors": [],
+            "staff_try": True,
+            "errors": errors,
+            "token": uuid.uuid4(),
             **view,
         },
+        status=400 if errors else 200,
     )
+
+
+@course_staff_required
+def homework_preview(request: HttpRequest, course: Course, number: int):
+    """Staff try the homework (also before it opens, or unpublished)."""
+    return _homework_try(request, course, _get_homework_for_staff(course, number))
 
 
 @course_staff_required

@@ -9,17 +9,29 @@ from datetime import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 __all__ = [
+    "SURVEY_ACCEPTING_STATES",
     "CopyPair",
     "Survey",
     "SurveyCourseSettings",
     "SurveyDraft",
     "SurveyQuestion",
     "SurveyResponse",
+    "SurveyState",
     "count_summary_chars",
     "normalise_newlines",
 ]
@@ -64,7 +76,68 @@ class SurveyCourseSettings(models.Model):
         return str(self.course)
 
 
+class SurveyState(models.TextChoices):
+    NOT_OPEN = "not_open", _("Not open yet")
+    OPEN = "open", _("Open")
+    LATE = "late", _("Late answers")
+    CLOSED = "closed", _("Closed")
+
+
+SURVEY_ACCEPTING_STATES = (SurveyState.OPEN, SurveyState.LATE)
+
+
+class SurveyQuerySet(models.QuerySet):
+    """Who may answer which survey when, defined once (as for homework):
+    every write path asks `accepting()`, pages read `with_window()`."""
+
+    def visible_to_learners(self) -> "SurveyQuerySet":
+        from courses.models import Course
+
+        return self.filter(published=True, lecture__published=True).exclude(
+            lecture__course__state=Course.State.DRAFT
+        )
+
+    def with_window(self, now) -> "SurveyQuerySet":
+        """`window` at `now`: open from `opens_at` (or at once) up to and
+        including `due_at`; after it, late while the survey accepts late
+        answers, else closed."""
+        return self.annotate(
+            window=Case(
+                When(opens_at__gt=now, then=Value(SurveyState.NOT_OPEN.value)),
+                When(due_at__gte=now, then=Value(SurveyState.OPEN.value)),
+                When(allow_late=True, then=Value(SurveyState.LATE.value)),
+                default=Value(SurveyState.CLOSED.value),
+                output_field=models.CharField(),
+            )
+        )
+
+    def accepting(self, *, user_id, now) -> "SurveyQuerySet":
+        """Surveys the user may save or submit answers to at `now`, with `late`
+        annotated: visible to learners, in their window, and the user an
+        approved learner of the course (staff try a survey without storing)."""
+        from courses.models import Enrollment
+
+        approved = Enrollment.objects.filter(
+            course_id=OuterRef("lecture__course_id"),
+            user_id=user_id,
+            status=Enrollment.Status.APPROVED,
+        )
+        return (
+            self.visible_to_learners()
+            .with_window(now)
+            .filter(window__in=[state.value for state in SURVEY_ACCEPTING_STATES])
+            .filter(Exists(approved))
+            .annotate(
+                late=ExpressionWrapper(
+                    Q(window=SurveyState.LATE.value), output_field=BooleanField()
+                )
+            )
+        )
+
+
 class Survey(models.Model):
+    State = SurveyState
+
     lecture = models.OneToOneField(
         "courses.Lecture", on_delete=models.CASCADE, related_name="survey"
     )
@@ -88,6 +161,8 @@ class Survey(models.Model):
         _("copies checked at"), null=True, blank=True, editable=False
     )
 
+    objects = SurveyQuerySet.as_manager()
+
     class Meta:
         db_table = "quizzes_survey"
         ordering = ["lecture"]
@@ -110,18 +185,14 @@ class Survey(models.Model):
                 }
             )
 
-    def is_open(self, now: datetime | None = None) -> bool:
-        now = now or timezone.now()
-        return self.published and (self.opens_at is None or self.opens_at <= now)
-
-    def is_past_due(self, now: datetime | None = None) -> bool:
-        return (now or timezone.now()) > self.due_at
-
-    def accepts_answers(self, now: datetime | None = None) -> bool:
-        """Submitting and editing: while open and before due, or late when the
-        survey allows it."""
-        now = now or timezone.now()
-        return self.is_open(now) and (not self.is_past_due(now) or self.allow_late)
+    def state_at(self, now: datetime | None = None) -> str:
+        """The window state at `now`, asked of the database by
+        `SurveyQuerySet.with_window` (the one definition)."""
+        return (
+            Survey.objects.with_window(now or timezone.now())
+            .values_list("window", flat=True)
+            .get(pk=self.pk)
+        )
 
 
 class SurveyQuestion(models.Model):

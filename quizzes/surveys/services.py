@@ -26,11 +26,30 @@ class SurveyClosed(Exception):
     """The survey does not accept answers now (not open yet, or past due)."""
 
 
-def survey_save_draft(*, survey: Survey, user, summary: str, answers: dict) -> None:
+def survey_accepting_late(*, survey: Survey, user, now: datetime) -> bool:
+    """Whether an answer now is late; SurveyClosed when the user may not save
+    or submit answers to this survey now (`Survey.objects.accepting`)."""
+    late = (
+        Survey.objects.accepting(user_id=user.pk, now=now)
+        .filter(pk=survey.pk)
+        .values_list("late", flat=True)
+        .first()
+    )
+    if late is None:
+        raise SurveyClosed
+    return late
+
+
+def survey_save_draft(
+    *, survey: Survey, user, summary: str, answers: dict, now: datetime | None = None
+) -> datetime:
     """Keep what the learner typed; restored on reload or another device.
+    Returns when it was saved; SurveyClosed when the survey takes no answers.
 
     One upsert statement: autosave runs every second or so while thousands
     of learners type before the deadline."""
+    now = now or timezone.now()
+    survey_accepting_late(survey=survey, user=user, now=now)
     SurveyDraft.objects.bulk_create(
         [
             SurveyDraft(
@@ -38,38 +57,46 @@ def survey_save_draft(*, survey: Survey, user, summary: str, answers: dict) -> N
                 user=user,
                 summary=summary,
                 answers=answers,
-                saved_at=timezone.now(),
+                saved_at=now,
             )
         ],
         update_conflicts=True,
         unique_fields=["survey", "user"],
         update_fields=["summary", "answers", "saved_at"],
     )
+    return now
 
 
-# The learner's submit at a deadline, on PostgreSQL: one upsert that keeps
-# the first submission time, marks a changed summary for review again and
-# keeps "late" once late, plus the draft deleted, in one statement.
-SUBMIT_SQL = """
-WITH saved AS (
-    INSERT INTO {response} AS r (
-        survey_id, user_id, summary, summary_chars, answers, submitted_at,
-        updated_at, late, review_state, review_comment
-    )
-    VALUES (%(survey)s, %(user)s, %(summary)s, %(chars)s, %(answers)s::jsonb,
-            %(now)s, %(now)s, %(late)s, %(pending)s, '')
-    ON CONFLICT (survey_id, user_id) DO UPDATE SET
-        review_state = CASE WHEN r.summary <> EXCLUDED.summary
-                            THEN EXCLUDED.review_state ELSE r.review_state END,
-        summary = EXCLUDED.summary, summary_chars = EXCLUDED.summary_chars,
-        answers = EXCLUDED.answers, updated_at = EXCLUDED.updated_at,
-        late = r.late OR EXCLUDED.late
-    RETURNING r.id
-), drafts AS (
-    DELETE FROM {draft} WHERE survey_id = %(survey)s AND user_id = %(user)s
+# The resubmission rule, once, for every database: one upsert that keeps the
+# first submission time, sends a changed summary back to review (the
+# reviewer's comment stays, so the learner still sees what was asked) and
+# keeps "late" once late. PostgreSQL drops the draft in the same statement;
+# elsewhere (SQLite) a second statement in the same transaction does.
+UPSERT_SQL = """
+INSERT INTO {response} AS r (
+    survey_id, user_id, summary, summary_chars, answers, submitted_at,
+    updated_at, late, review_state, review_comment
 )
-SELECT id FROM saved
+VALUES (%(survey)s, %(user)s, %(summary)s, %(chars)s, %(answers)s{json_cast},
+        %(now)s, %(now)s, %(late)s, %(pending)s, '')
+ON CONFLICT (survey_id, user_id) DO UPDATE SET
+    review_state = CASE WHEN r.summary <> excluded.summary
+                        THEN excluded.review_state ELSE r.review_state END,
+    summary = excluded.summary, summary_chars = excluded.summary_chars,
+    answers = excluded.answers, updated_at = excluded.updated_at,
+    late = r.late OR excluded.late
 """
+DELETE_DRAFT_SQL = (
+    "DELETE FROM {draft} WHERE survey_id = %(survey)s AND user_id = %(user)s"
+)
+
+SUBMIT_SQL_POSTGRESQL = (
+    "WITH saved AS ("
+    + UPSERT_SQL
+    + " RETURNING r.id), drafts AS ("
+    + DELETE_DRAFT_SQL
+    + ") SELECT id FROM saved"
+)
 
 
 def survey_submit(
@@ -80,72 +107,35 @@ def survey_submit(
     answers: dict,
     now: datetime | None = None,
 ) -> None:
-    """Create or replace the learner's one response.
-
-    A changed summary goes back to review (the reviewer's comment stays, so
-    the learner still sees what was asked). The draft is dropped: the
-    response is now the latest text.
-    """
+    """Create or replace the learner's one response (see UPSERT_SQL) and drop
+    the draft: the response is now the latest text."""
     now = now or timezone.now()
-    if not survey.accepts_answers(now):
-        raise SurveyClosed
-    late = survey.is_past_due(now)
-    if connection.vendor == "postgresql":
-        sql = SUBMIT_SQL.format(
-            response=SurveyResponse._meta.db_table, draft=SurveyDraft._meta.db_table
-        )
-        with connection.cursor() as cursor:
+    late = survey_accepting_late(survey=survey, user=user, now=now)
+    tables = {
+        "response": SurveyResponse._meta.db_table,
+        "draft": SurveyDraft._meta.db_table,
+    }
+    postgresql = connection.vendor == "postgresql"
+    params = {
+        "survey": survey.pk,
+        "user": user.pk,
+        "summary": summary,
+        "chars": count_summary_chars(summary),
+        "answers": json.dumps(answers, cls=DjangoJSONEncoder),
+        "now": connection.ops.adapt_datetimefield_value(now),
+        "late": late,
+        "pending": SurveyResponse.Review.PENDING.value,
+    }
+    if postgresql:
+        statements = [SUBMIT_SQL_POSTGRESQL]
+    else:
+        statements = [UPSERT_SQL, DELETE_DRAFT_SQL]
+    with transaction.atomic(), connection.cursor() as cursor:
+        for statement in statements:
             cursor.execute(
-                sql,
-                {
-                    "survey": survey.pk,
-                    "user": user.pk,
-                    "summary": summary,
-                    "chars": count_summary_chars(summary),
-                    "answers": json.dumps(answers, cls=DjangoJSONEncoder),
-                    "now": now,
-                    "late": late,
-                    "pending": SurveyResponse.Review.PENDING,
-                },
+                statement.format(json_cast="::jsonb" if postgresql else "", **tables),
+                params,
             )
-        return
-    _survey_submit_orm(survey=survey, user=user, summary=summary, answers=answers,
-                       now=now, late=late)  # fmt: skip
-
-
-@transaction.atomic
-def _survey_submit_orm(*, survey, user, summary, answers, now, late) -> None:
-    """The same write on databases without the upsert above (SQLite)."""
-    response = (
-        SurveyResponse.objects.select_for_update()
-        .filter(survey=survey, user=user)
-        .first()
-    )
-    if response is None:
-        response, created = SurveyResponse.objects.get_or_create(
-            survey=survey,
-            user=user,
-            defaults={
-                "summary": summary,
-                "summary_chars": count_summary_chars(summary),
-                "answers": answers,
-                "submitted_at": now,
-                "updated_at": now,
-                "late": late,
-            },
-        )
-        if created:
-            SurveyDraft.objects.filter(survey=survey, user=user).delete()
-            return
-    if response.summary != summary:
-        response.review_state = SurveyResponse.Review.PENDING
-    response.summary = summary
-    response.summary_chars = count_summary_chars(summary)
-    response.answers = answers
-    response.updated_at = now
-    response.late = response.late or late
-    response.save()
-    SurveyDraft.objects.filter(survey=survey, user=user).delete()
 
 
 def survey_review(

@@ -17,7 +17,13 @@ from courses.models import Course
 from lms.models import Job
 from quizzes.surveys import selectors
 from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
-from quizzes.surveys.models import CopyPair, SurveyResponse, count_summary_chars
+from quizzes.surveys.models import (
+    SURVEY_ACCEPTING_STATES,
+    CopyPair,
+    Survey,
+    SurveyResponse,
+    count_summary_chars,
+)
 from quizzes.surveys.services import (
     COPY_JOB_KIND,
     SurveyClosed,
@@ -41,14 +47,17 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     survey = selectors.get_survey_for_learner(course, number, request.user)
     questions = list(survey.questions.all())
     now = timezone.now()
-    # Staff see the page as learners do, but their answers would skew the
-    # statistics, so only approved learners can save anything.
-    staff_preview = not course.is_learner(request.user)
-    accepts = survey.accepts_answers(now) and not staff_preview
+    window = survey.state_at(now)
+    # Staff try the survey as learners see it, with feedback, but nothing
+    # they type is stored: only approved learners answer (the rule in
+    # Survey.objects.accepting, which the services apply).
+    staff_try = not course.is_learner(request.user)
+    accepts = window in SURVEY_ACCEPTING_STATES and not staff_try
     status = 200
     preview = None
     restored_draft = None
     closed_refusal = False
+    tried = False
     if request.method == "POST":
         form = SurveyAnswerForm(request.POST, survey=survey, questions=questions)
         action = request.POST.get("action", "submit")
@@ -56,12 +65,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
             # Previewing is not submitting: show the text, not validation errors.
             preview, typed_answers = form.raw_summary(), form.raw_answers()
             if accepts:
-                survey_save_draft(
-                    survey=survey,
-                    user=request.user,
-                    summary=preview,
-                    answers=typed_answers,
-                )
+                _save_draft_if_open(survey, request.user, preview, typed_answers)
             form = SurveyAnswerForm(
                 initial=SurveyAnswerForm.initial_from(
                     summary=preview, answers=typed_answers
@@ -70,17 +74,16 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
                 questions=questions,
             )
         elif action == "draft" and accepts:
-            survey_save_draft(
-                survey=survey,
-                user=request.user,
-                summary=form.raw_summary(),
-                answers=form.raw_answers(),
-            )
-            messages.success(request, _("Your draft is saved."))
-            return redirect(request.path)
+            if _save_draft_if_open(
+                survey, request.user, form.raw_summary(), form.raw_answers()
+            ):
+                messages.success(request, _("Your draft is saved."))
+                return redirect(request.path)
+            closed_refusal, status = True, 403
+        elif staff_try:
+            tried = form.is_valid()
         elif not accepts:
-            closed_refusal = True
-            status = 403
+            closed_refusal, status = True, 403
         elif form.is_valid():
             try:
                 survey_submit(
@@ -91,14 +94,15 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
                     now=now,
                 )
             except SurveyClosed:
-                closed_refusal = True
-                status = 403
+                closed_refusal, status = True, 403
             else:
                 messages.success(
                     request,
-                    _("Your survey is submitted. You can edit it until the due time.")
-                    if not survey.is_past_due(now)
-                    else _("Your late answer is submitted."),
+                    _("Your late answer is submitted.")
+                    if window == Survey.State.LATE
+                    else _(
+                        "Your survey is submitted. You can edit it until the due time."
+                    ),
                 )
                 return redirect(request.path)
     response = selectors.own_response(survey, request.user)
@@ -135,9 +139,9 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
         "preview": preview,
         "closed_refusal": closed_refusal,
         "accepts_answers": accepts,
-        "staff_preview": staff_preview,
-        "is_open": survey.is_open(now),
-        "is_past_due": survey.is_past_due(now),
+        "staff_try": staff_try,
+        "tried": tried,
+        "window": window,
         "char_count": count_summary_chars(summary_text),
     }
     return render(request, PAGE_TEMPLATE, context, status=status)
@@ -151,20 +155,17 @@ def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpRespo
     survey = selectors.get_survey_for_learner(course, number, request.user)
     form = SurveyAnswerForm(request.POST, survey=survey)
     saved_at = None
-    if survey.accepts_answers() and course.is_learner(request.user):
-        survey_save_draft(
-            survey=survey,
-            user=request.user,
-            summary=form.raw_summary(),
-            answers=form.raw_answers(),
+    if course.is_learner(request.user):
+        saved_at = _save_draft_if_open(
+            survey, request.user, form.raw_summary(), form.raw_answers()
         )
-        saved_at = timezone.now()
     if not request.htmx:
         return redirect("survey", course.slug, number)
     context = {
         "survey": survey,
         "saved_at": saved_at,
         "accepts_answers": saved_at is not None,
+        "staff_try": not course.is_learner(request.user),
         "preview": form.raw_summary(),
         "oob": True,
     }
@@ -172,6 +173,17 @@ def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpRespo
         render_to_string(f"{PAGE_TEMPLATE}#draft_status", context, request)
         + render_to_string(f"{PAGE_TEMPLATE}#preview", context, request)
     )
+
+
+def _save_draft_if_open(survey, user, summary: str, answers: dict):
+    """Save the draft; when it was saved, or None when the survey takes no
+    answers from this user now."""
+    try:
+        return survey_save_draft(
+            survey=survey, user=user, summary=summary, answers=answers
+        )
+    except SurveyClosed:
+        return None
 
 
 def _as_text(answers: dict) -> dict:

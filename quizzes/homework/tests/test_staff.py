@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from courses.models import Enrollment
 from lms.csv import csv_safe
-from quizzes.homework.models import Question
+from quizzes.homework.models import DraftAnswer, Question
 from quizzes.homework.selectors import homework_item_analysis, point_biserial
 from quizzes.homework.services import homework_grade_all, homework_submit
 from quizzes.homework.tests.factories import answers_for, english, make_homework  # noqa: F401
@@ -121,14 +121,44 @@ def test_cells_that_a_spreadsheet_would_run_are_quoted(cell):
     assert csv_safe("fine") == "fine"
 
 
-def test_the_learner_preview_shows_the_questions_without_saving(client, staff, course):
+def test_staff_try_an_unpublished_homework_and_get_feedback_without_storing(
+    client, staff, course
+):
     homework = make_homework(course.lectures.get(number=1), publish=False)
     client.force_login(staff)
-    response = client.get(reverse("homework_preview", args=["llm", 1]))
+    url = reverse("homework_preview", args=["llm", 1])
+    page = client.get(url).content.decode()
+    assert page.count('type="radio"') == 20 and "disabled" not in page
+    assert "nothing is stored" in page
+
+    answers = answers_for(homework, correct=4)
+    response = client.post(
+        url, {f"q-{q}": c for q, c in answers.items()} | {"token": str(uuid.uuid4())}
+    )
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count('type="radio"') == 20 and "disabled" in page
+    assert "Your try: 4 / 5 (not stored)" in page
+    assert "Because of reason 1" in page  # the explanations, as after reveal
     assert homework.submissions.count() == 0
+    assert not DraftAnswer.objects.filter(homework=homework).exists()
+
+
+def test_staff_who_submit_an_open_homework_store_nothing_on_either_path(
+    client, staff, course
+):
+    """The submit page's own URL: the one-statement path declines staff (not
+    an approved learner) and the full path turns the post into a try."""
+    homework = make_homework(course.lectures.get(number=1))
+    client.force_login(staff)
+    answers = answers_for(homework, correct=5)
+    data = {f"q-{q}": c for q, c in answers.items()} | {"token": str(uuid.uuid4())}
+    response = client.post(reverse("homework_take", args=["llm", 1]), data)
+    assert "Your try: 5 / 5 (not stored)" in response.content.decode()
+    client.post(reverse("homework_draft", args=["llm", 1]), data)
+    assert homework.submissions.count() == 0
+    assert not DraftAnswer.objects.filter(homework=homework).exists()
+    results = client.get(reverse("homework_results", args=["llm", 1]))
+    assert results.context["counts"]["submitted"] == 0
 
 
 def test_the_admin_edits_questions_inline_and_links_to_the_learner_preview(

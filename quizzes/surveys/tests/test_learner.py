@@ -279,16 +279,29 @@ def test_saving_a_draft_after_the_due_time_is_refused_without_javascript(
     assert not SurveyDraft.objects.exists()
 
 
-def test_staff_see_the_survey_but_their_answers_are_not_counted(
+def test_staff_try_the_survey_with_feedback_and_nothing_is_stored(
     client, staff, survey_url, questions
 ):
+    from quizzes.surveys.models import SurveyDraft
+
     client.force_login(staff)
     page = client.get(survey_url, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
-    assert "You see this survey as staff" in page.text
-    refused = client.post(survey_url, _answer(questions, JAPANESE_25))
-    assert refused.status_code == 403
+    assert "You are trying this survey as staff" in page.text
+    assert "Try submitting (nothing is stored)" in page.text
+    tried = client.post(survey_url, _answer(questions, JAPANESE_25))
+    assert tried.status_code == 200
+    assert "would be accepted. Nothing was stored." in tried.text
+    too_short = client.post(survey_url, _answer(questions, "短い"))
+    assert "has-error" in too_short.text  # the feedback a learner gets
+    client.post(survey_url, _answer(questions, JAPANESE_25) | {"action": "draft"})
+    client.post(
+        survey_url.replace("survey/", "survey/draft/"),
+        _answer(questions, JAPANESE_25),
+        HTTP_HX_REQUEST="true",
+    )
     assert not SurveyResponse.objects.exists()
+    assert not SurveyDraft.objects.exists()
 
 
 def test_a_resubmission_keeps_what_it_should_and_replaces_the_rest(
