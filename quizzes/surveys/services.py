@@ -90,8 +90,9 @@ DELETE_DRAFT_SQL = (
     "DELETE FROM {draft} WHERE survey_id = %(survey)s AND user_id = %(user)s"
 )
 
+# Table names come from the models; every value is bound.
 SUBMIT_SQL_POSTGRESQL = (
-    "WITH saved AS ("
+    "WITH saved AS ("  # noqa: S608
     + UPSERT_SQL
     + " RETURNING r.id), drafts AS ("
     + DELETE_DRAFT_SQL
