@@ -35,7 +35,7 @@ from completion.models import CompletionRecord, CompletionRule, CompletionTier
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Lecture
 from lms.csv import csv_lines
-from quizzes.homework.models import Homework, Submission
+from quizzes.homework.models import PASSED, Homework, Submission
 from quizzes.surveys.models import SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses
 
@@ -80,7 +80,7 @@ def learner_metrics(
         .values("user_id")
         .annotate(
             points=Sum("score"),
-            passed=Count("pk", filter=Q(score__gte=F("homework__pass_mark"))),
+            passed=Count("pk", filter=PASSED),
         )
     }
     submitted = dict(
@@ -193,15 +193,14 @@ def week_grid(course: Course, user_ids: list[int]) -> dict[int, dict[int, dict]]
     grid: dict[int, dict[int, dict]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return grid
-    for user_id, number, score, pass_mark in (
+    for user_id, number, score, passed in (
         _course_submissions(course)
         .filter(user_id__in=user_ids)
-        .values_list(
-            "user_id", "homework__lecture__number", "score", "homework__pass_mark"
-        )
+        .with_passed()
+        .values_list("user_id", "homework__lecture__number", "score", "passed")
     ):
         grid[user_id].setdefault(number, {})
-        grid[user_id][number].update(score=score, passed=score >= pass_mark)
+        grid[user_id][number].update(score=score, passed=passed)
     for user_id, number, state in SurveyResponse.objects.filter(
         survey__lecture__course=course, user_id__in=user_ids
     ).values_list("user_id", "survey__lecture__number", "review_state"):
@@ -264,7 +263,7 @@ def dashboard_rows(
             ),
             weeks_passed=Coalesce(
                 Subquery(
-                    submissions.filter(score__gte=F("homework__pass_mark"))
+                    submissions.filter(PASSED)
                     .order_by()
                     .values("user_id")
                     .annotate(n=Count("pk"))

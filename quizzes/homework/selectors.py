@@ -205,9 +205,9 @@ def homework_score_rows(*, homework: Homework):
     course = homework.lecture.course
     submissions = {
         s.user_id: s
-        for s in Submission.objects.filter(homework=homework).only(
-            "user_id", "submitted_at", "is_late", "score"
-        )
+        for s in Submission.objects.filter(homework=homework)
+        .with_passed()
+        .only("user_id", "submitted_at", "is_late", "score")
     }
     enrollments = (
         Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)

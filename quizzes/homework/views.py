@@ -305,7 +305,7 @@ def homework_scores_csv(request: HttpRequest, course: Course, number: int):
                 ("1" if submission.is_late else "0") if submission else "",
                 "" if score is None else score,
                 max_score,
-                "" if score is None else int(score >= homework.pass_mark),
+                "" if score is None else int(submission.passed),
                 *(answers.get(question_id, "") for question_id in question_ids),
             ]
         )

@@ -322,7 +322,10 @@ def test_survey_submits_and_drafts_follow_the_rule_over_every_state(survey_world
             mismatches.append(f"{case}: accepted {accepted}, the rule says {expected}")
         elif not accepted and stored:
             mismatches.append(f"{case}: refused but stored {stored}")
-        elif accepted and not draft:
-            if stored != [(users[actor].pk, window == "late allowed")]:
-                mismatches.append(f"{case}: stored {stored}")
+        elif (
+            accepted
+            and not draft
+            and stored != [(users[actor].pk, window == "late allowed")]
+        ):
+            mismatches.append(f"{case}: stored {stored}")
     assert not mismatches, "\n".join(mismatches[:40])
