@@ -55,15 +55,16 @@ def deadlines_for(
     return sorted(deadlines, key=lambda d: d["due_at"])
 
 
-def _state(item, *, now: datetime, closes_at: datetime | None) -> tuple[str, str]:
-    """The learner's state of one deadline, and its label."""
+def _state(item) -> tuple[str, str]:
+    """The learner's state of one deadline (its `window`, annotated by the
+    item model's own rule), and its label."""
     if getattr(item, "submitted_late", False):
         return "late", _("Submitted late")
     if getattr(item, "submitted", False):
         return "submitted", _("Submitted")
-    if closes_at is not None and now > closes_at:
+    if item.window == "closed":
         return "closed", _("Closed")
-    if now > item.due_at:
+    if item.window == "late":
         return "late", _("Late submission open")
     if getattr(item, "has_draft", False):
         return "draft", _("Draft saved")
@@ -82,15 +83,13 @@ def lecture_item_deadlines(
     drafts,
     kind: str,
     title: str,
-    closes,
 ) -> list[dict]:
-    """For a deadline provider: the deadlines of `items` (homework or surveys)
+    """For a deadline provider: the deadlines of `items` (homework or surveys,
+    whose querysets define `visible_to_learners()` and `with_window(now)`)
     with the learner's state. `submissions`/`drafts` are the models holding
-    the learner's work, linked to the item by `fk`; `closes(item)`: when
-    nothing more is accepted."""
-    items = items.filter(published=True, lecture__published=True).select_related(
-        "lecture"
-    )
+    the learner's work, linked to the item by `fk`."""
+    now = timezone.now()
+    items = items.visible_to_learners().with_window(now).select_related("lecture")
     if start is not None:
         items = items.filter(due_at__gte=start)
     if end is not None:
@@ -104,10 +103,9 @@ def lecture_item_deadlines(
                 drafts.objects.filter(**{fk: OuterRef("pk"), "user": user})
             ),
         )
-    now = timezone.now()
     deadlines = []
     for item in items.order_by("due_at"):
-        state, label = _state(item, now=now, closes_at=closes(item))
+        state, label = _state(item)
         deadlines.append(
             {
                 "uid": f"{kind}-{item.pk}",

@@ -19,5 +19,4 @@ def homework_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=DraftAnswer,
         kind="homework",
         title=_("Homework: lecture %(number)s"),
-        closes=lambda homework: homework.closes_at,
     )

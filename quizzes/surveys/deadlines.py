@@ -19,5 +19,4 @@ def survey_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=SurveyDraft,
         kind="survey",
         title=_("Lecture summary: lecture %(number)s"),
-        closes=lambda survey: None if survey.allow_late else survey.due_at,
     )

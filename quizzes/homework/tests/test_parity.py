@@ -21,6 +21,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from courses.models import Course, CourseRole, Enrollment, Lecture
+from quizzes.homework.models import DraftAnswer, Homework, Submission, SubmissionAnswer
 from quizzes.homework.services import (
     Direct,
     HomeworkClosed,
@@ -30,7 +31,6 @@ from quizzes.homework.services import (
     homework_submit,
     homework_submit_direct,
 )
-from quizzes.homework.models import DraftAnswer, Homework, Submission, SubmissionAnswer
 from quizzes.homework.tests.factories import make_homework
 from quizzes.surveys.models import Survey, SurveyDraft, SurveyResponse
 from quizzes.surveys.services import SurveyClosed, survey_save_draft, survey_submit
