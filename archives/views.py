@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,6 +18,7 @@ from archives.serving import serve_protected
 from archives.tus import upload_token
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
+from lms.partials import render_partial
 
 
 def _get_lecture(course: Course, number: int) -> Lecture:
@@ -93,10 +94,13 @@ def staff_materials(request: HttpRequest, course: Course, number: int) -> HttpRe
             },
         },
     }
-    template = "archives/staff_materials.html"
-    if request.htmx and request.htmx.target == "material-list":
-        template += "#material-list"
-    return render(request, template, context)
+    return render_partial(
+        request,
+        "archives/staff_materials.html",
+        context,
+        partial="material-list",
+        target="material-list",
+    )
 
 
 def _create_from_form(form: MaterialForm, *, lecture: Lecture, user) -> Material:

@@ -20,6 +20,7 @@ from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
 from courses.hooks import annotate_lectures
 from courses.models import Course, Enrollment
 from lms.models import Job
+from lms.partials import render_partial
 
 PAGE_SIZE = 50
 
@@ -50,10 +51,12 @@ def applications(request: HttpRequest, course: Course) -> HttpResponse:
         "questions": list(course.application_questions.all()),
         "filter_query": urlencode({k: v for k, v in filters.items() if v}),
     }
-    template = "courses/staff/applications.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#application-table"
-    return render(request, template, context)
+    return render_partial(
+        request,
+        "courses/staff/applications.html",
+        context,
+        partial="application-table",
+    )
 
 
 def _is_uuid(value: str) -> bool:
@@ -163,18 +166,16 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
     job = None
     if (job_id := request.GET.get("job")) and _is_uuid(job_id):
         job = Job.objects.filter(pk=job_id, course=course).first()
-    template = "courses/staff/announcements.html"
-    if request.htmx and request.method == "POST":
-        template += "#announcement-form"
-    return render(
+    return render_partial(
         request,
-        template,
+        "courses/staff/announcements.html",
         {
             "course": course,
             "form": form,
             "job": job,
             "announcements": course.announcements.select_related("email_job")[:50],
         },
+        partial="announcement-form" if request.method == "POST" else None,
     )
 
 

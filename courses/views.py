@@ -13,6 +13,7 @@ from courses.calendar import course_calendar
 from courses.forms import ApplicationForm
 from courses.models import Course, Enrollment, Lecture
 from lms.csp import allow_recorded_frames
+from lms.partials import render_partial
 
 
 def _enrollment_of(request: HttpRequest, course: Course) -> Enrollment | None:
@@ -87,13 +88,12 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
         # The form fragment has nowhere to show a refusal: reload the page,
         # which explains it.
         return HttpResponseClientRefresh()
-    template = "courses/apply.html"
-    if request.htmx and request.method == "POST" and not refusal:
-        template += "#application-form"
-    return render(
+    return render_partial(
         request,
-        template,
+        "courses/apply.html",
         {"course": course, "form": form, "refusal": refusal, "enrollment": enrollment},
+        # Only a posted form swaps itself; a refusal reloads the page above.
+        partial="application-form" if request.method == "POST" else None,
         status=200 if not refusal or request.method == "GET" else 409,
     )
 
