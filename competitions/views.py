@@ -1,4 +1,3 @@
-import csv
 import io
 
 from django.contrib import messages
@@ -19,7 +18,9 @@ from competitions.forms import NicknameForm, ReportForm, ScoresImportForm, Uploa
 from competitions.models import Competition, Entry, Participant, StarterFile
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course
+from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
+from lms.partials import wants_partial
 
 
 def _get_competition(course: Course) -> Competition:
@@ -77,7 +78,7 @@ def competition(request: HttpRequest, course: Course) -> HttpResponse:
 def competition_entries(request: HttpRequest, course: Course) -> HttpResponse:
     """My entries, polled by htmx while one is waiting to be scored."""
     competition = _get_competition(course)
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("competition", course.slug)
     context = _page_context(request, course, competition)
     response = render(request, "competitions/competition.html#entries", context)
@@ -315,16 +316,7 @@ def staff_competition_entries_csv(request: HttpRequest, course: Course):
     """Every accepted entry, for an external judge; its scores come back
     through the import form keyed by the same entry ids."""
     competition = _get_competition(course)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{course.slug}-competition-entries.csv"'
-    )
-    response.write("\ufeff")  # spreadsheet software then reads UTF-8 (names)
-    writer = csv.writer(response)
-    writer.writerow(
-        ["entry", "user", "submitted_at", "status", "public_score", "private_score"]
-    )
-    rows = (
+    entries = (
         Entry.objects.filter(competition=competition, status=Entry.Status.SCORED)
         .order_by("pk")
         .values_list(
@@ -336,9 +328,25 @@ def staff_competition_entries_csv(request: HttpRequest, course: Course):
             "private_score",
         )
     )
-    for row in rows.iterator(chunk_size=2000):
-        writer.writerow(row)
-    return response
+    tz = course.tzinfo
+    rows = (
+        [pk, email, csv_timestamp(submitted_at, tz), status, public, private]
+        for pk, email, submitted_at, status, public, private in entries.iterator(
+            chunk_size=2000
+        )
+    )
+    return csv_response(
+        rows,
+        filename=f"{course.slug}-competition-entries.csv",
+        header=[
+            "entry",
+            "user",
+            "submitted_at",
+            "status",
+            "public_score",
+            "private_score",
+        ],
+    )
 
 
 @course_staff_required

@@ -34,7 +34,6 @@ from competitions.selectors import leaderboard, users_with_scored_entry
 from completion.models import CompletionRecord, CompletionRule, CompletionTier
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Lecture
-from lms.csv import csv_lines
 from quizzes.homework.models import PASSED, Homework, Submission
 from quizzes.surveys.models import SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses
@@ -364,8 +363,10 @@ def dashboard_columns(weeks: list[dict]) -> list[str]:
     )
 
 
-def dashboard_csv(course: Course, rows: QuerySet, *, chunk_size=2000) -> Iterator[str]:
-    """The dashboard as CSV lines, streamed: enrollments are read with a
+def dashboard_csv_rows(
+    course: Course, rows: QuerySet, *, chunk_size=2000
+) -> Iterator[list]:
+    """The dashboard as CSV rows (header first), streamed: enrollments are read with a
     server-side cursor and the weekly grid fetched per chunk, so memory stays
     flat whatever the cohort's size."""
     weeks = course_weeks(course)
@@ -395,4 +396,4 @@ def dashboard_csv(course: Course, rows: QuerySet, *, chunk_size=2000) -> Iterato
                     ]
                 )
 
-    return csv_lines(lines())
+    return lines()

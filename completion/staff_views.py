@@ -17,7 +17,9 @@ from completion.forms import DashboardFilterForm, OverrideForm, ReminderForm
 from completion.models import CompletionOverride, CompletionRecord, CompletionTier
 from courses.access import course_staff_required
 from courses.models import Course, Enrollment
+from lms.csv import csv_response
 from lms.models import Job
+from lms.partials import render_partial
 
 PAGE_SIZE = 50
 FLIPS_PAGE_SIZE = 50
@@ -77,22 +79,21 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         "job": _job(course, request.GET.get("job")),
         "reminder_form": ReminderForm(),
     }
-    template = "completion/staff/dashboard.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#completion-table"
-    return render(request, template, context)
+    return render_partial(
+        request,
+        "completion/staff/dashboard.html",
+        context,
+        partial="completion-table",
+    )
 
 
 @course_staff_required
 def dashboard_csv(request: HttpRequest, course: Course) -> StreamingHttpResponse:
     _form, _filters, rows = _filtered_rows(request, course, request.GET)
-    response = StreamingHttpResponse(
-        selectors.dashboard_csv(course, rows), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        selectors.dashboard_csv_rows(course, rows),
+        filename=f"{course.slug}-completion.csv",
     )
-    response["Content-Disposition"] = (
-        f'attachment; filename="{course.slug}-completion.csv"'
-    )
-    return response
 
 
 @course_staff_required

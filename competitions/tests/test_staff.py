@@ -99,7 +99,9 @@ def test_staff_export_scored_entries_and_download_their_files(
         reverse("staff_competition_entry_file", args=[course.slug, entry.pk])
     )
 
-    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig")))
+    )
     assert rows[0][:2] == ["entry", "user"]
     assert rows[1][:2] == [str(entry.pk), "learner@example.com"]
     assert b"".join(download.streaming_content) == b"id,prediction\n"

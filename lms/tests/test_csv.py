@@ -1,0 +1,38 @@
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from lms.csv import csv_response, csv_timestamp
+
+
+def _body(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+def test_a_download_has_the_bom_the_header_and_safe_cells():
+    response = csv_response(
+        [["=1+1", 2, None]], filename="x.csv", header=["a", "b", "c"]
+    )
+    assert _body(response) == "\ufeffa,b,c\r\n'=1+1,2,\r\n"
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_file_name_cannot_break_the_header():
+    response = csv_response([], filename='a"b\r\nSet-Cookie: x/../c.csv')
+    disposition = response["Content-Disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    assert '"' not in disposition.removeprefix('attachment; filename="')[:-1]
+    assert "/" not in disposition
+
+
+def test_a_japanese_file_name_is_sent_as_rfc_6266_filename_star():
+    response = csv_response([], filename="講座-修了.csv")
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E8%AC%9B%E5%BA%A7-%E4%BF%AE%E4%BA%86.csv"
+    )
+
+
+def test_a_timestamp_is_iso_8601_in_the_course_time_zone():
+    moment = datetime(2026, 12, 2, 14, 30, 5, 123456, tzinfo=UTC)
+    assert csv_timestamp(moment, ZoneInfo("Asia/Tokyo")) == "2026-12-02T23:30:05+09:00"
+    assert csv_timestamp(None, ZoneInfo("Asia/Tokyo")) == ""
