@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class CompetitionsConfig(AppConfig):
     name = "competitions"
     verbose_name = _("Competitions")
+
+    def ready(self) -> None:
+        from competitions import tasks  # noqa: F401 - registers how its jobs resume

@@ -12,18 +12,20 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, F, Max
+from django.db.models import Count, F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from competitions.metrics import AnswerKey, Problem, score_file
 from competitions.models import Answer, Competition, Entry, Participant
 from competitions.selectors import leaderboard_invalidate
+from lms.jobs import JobKind
 from lms.models import Job
 
 logger = logging.getLogger(__name__)
 
 RESCORE_CHUNK = 200
+RESCORE_JOB = JobKind("competition_rescore")
 REQUEUE_AFTER_SECONDS = 120
 
 
@@ -331,17 +333,19 @@ def entry_rescore(*, entry: Entry) -> None:
 def competition_rescore_all(*, competition: Competition, user) -> Job:
     """Queue every finished entry again (e.g. after the answers were fixed)
     and score them in chunks, with a progress bar."""
-    job = Job.objects.create(
-        kind="competition_rescore",
-        label=_("Re-score all entries"),
-        course=competition.course,
-        created_by=user,
-        params={"competition_id": competition.pk},
-    )
     entries = Entry.objects.filter(competition=competition).exclude(
         status__in=[Entry.Status.QUEUED, Entry.Status.SCORING]
     )
     ids = list(entries.values_list("pk", flat=True))
+    # The job keeps its entries: its progress is read from them, and a
+    # resumed job scores only those still waiting.
+    job = Job.objects.create(
+        kind=RESCORE_JOB,
+        label=_("Re-score all entries"),
+        course=competition.course,
+        created_by=user,
+        params={"competition_id": competition.pk, "entry_ids": ids},
+    )
     # enqueued_at is set ahead so the sweep leaves these to the job's chunks.
     Entry.objects.filter(pk__in=ids).update(
         status=Entry.Status.QUEUED, attempts=0, enqueued_at=timezone.now()
@@ -350,28 +354,61 @@ def competition_rescore_all(*, competition: Competition, user) -> Job:
     if not ids:
         job.finish(result={"entries": 0})
         return job
+    _rescore_enqueue(job, ids)
+    return job
+
+
+def _rescore_enqueue(job: Job, ids: list[int]) -> None:
     from competitions.tasks import entry_score_chunk_task
 
     for start in range(0, len(ids), RESCORE_CHUNK):
         entry_score_chunk_task.delay_on_commit(
             job_id=str(job.pk),
-            competition_id=competition.pk,
+            competition_id=job.params["competition_id"],
             entry_ids=ids[start : start + RESCORE_CHUNK],
         )
-    return job
+
+
+def _rescore_waiting(job: Job) -> QuerySet[Entry]:
+    return Entry.objects.filter(
+        pk__in=job.params.get("entry_ids", []),
+        status__in=[Entry.Status.QUEUED, Entry.Status.SCORING],
+    )
+
+
+def _rescore_progress(job: Job) -> int:
+    """Count the job's progress from its entries (so a redelivered chunk
+    never counts twice) and finish it when none waits; how many still wait."""
+    waiting = _rescore_waiting(job).count()
+    job.progress_to(job.total - waiting)
+    if not waiting:
+        Job.objects.filter(
+            pk=job.pk, state__in=[Job.State.QUEUED, Job.State.RUNNING]
+        ).update(state=Job.State.DONE, finished_at=timezone.now())
+    return waiting
 
 
 def entry_score_chunk(*, job_id: str, competition_id: int, entry_ids: list[int]):
     """Score a chunk of a re-score job with one answer key load."""
     competition = Competition.objects.select_related("course").get(pk=competition_id)
+    job = Job.objects.get(pk=job_id)
+    if job.state == Job.State.QUEUED:
+        job.start()  # resumed by the sweep after its worker stopped
     key = answer_key(competition)
     for entry_id in entry_ids:
         entry_score(entry_id=entry_id, key=key)
-    job = Job.objects.get(pk=job_id)
-    job.advance(len(entry_ids))
-    Job.objects.filter(pk=job_id, state=Job.State.RUNNING, done__gte=F("total")).update(
-        state=Job.State.DONE, finished_at=timezone.now()
-    )
+        job.beat()
+    _rescore_progress(job)
+
+
+def rescore_resume(job: Job) -> None:
+    """The sweep's resume: score again the job's entries still queued (a
+    chunk's worker died, or an entry went back to the queue for a retry);
+    entries being scored are left to their own claim and the entry sweep."""
+    if not _rescore_progress(job):
+        return
+    queued = _rescore_waiting(job).filter(status=Entry.Status.QUEUED)
+    _rescore_enqueue(job, list(queued.values_list("pk", flat=True)))
 
 
 # --- Final selection, nickname, report ------------------------------------------

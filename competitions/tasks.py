@@ -8,6 +8,10 @@ again, and has time limits so a pathological file cannot hold a worker.
 from celery import shared_task
 
 from competitions import services
+from lms.jobs import resumes
+
+# A re-score job whose chunk worker died scores its waiting entries again.
+resumes(services.RESCORE_JOB)(services.rescore_resume)
 
 
 @shared_task(

@@ -30,6 +30,7 @@ from completion.models import (
 )
 from completion.rules import Metrics, TierRules, decide
 from courses.models import Course, Enrollment
+from lms.jobs import JobKind
 from lms.models import Job
 
 CHUNK = 2000
@@ -146,6 +147,10 @@ def certification_compute(
     summary.changed = len(to_create) + len(to_update)
     if dry_run:
         return summary
+    if progress and summary.learners > summary.changed:
+        # Learners whose record is already right are done: a run resumed
+        # after a dead worker counts them, so its progress ends at the total.
+        progress(summary.learners - summary.changed)
     chunk = settings.COMPLETION_WRITE_CHUNK
     for start in range(0, len(to_create), chunk):
         with _own_writes():
@@ -308,9 +313,9 @@ def certificate_revoke(*, certificate: Certificate, reason: str) -> None:
 
 # Background runs -------------------------------------------------------------
 
-CERTIFICATION_JOB = "completion_certification"
-CERTIFICATE_EMAIL_JOB = "completion_certificate_email"
-REMINDER_EMAIL_JOB = "completion_reminder_email"
+CERTIFICATION_JOB = JobKind("completion_certification")
+CERTIFICATE_EMAIL_JOB = JobKind("completion_certificate_email")
+REMINDER_EMAIL_JOB = JobKind("completion_reminder_email")
 EMAIL_CHUNK = 200
 
 
@@ -504,6 +509,8 @@ def certificate_emails_send_chunk(*, job: Job) -> bool:
                 continue
             connection.send_messages([certificate_message(certificate)])
             sent += 1
+            if sent % 20 == 0:
+                job.beat()
     job.advance(sent)
     return len(rows) == EMAIL_CHUNK
 
@@ -543,7 +550,10 @@ def reminder_emails_send_chunk(*, job: Job) -> bool:
     }
     with mailers.default as connection:
         for index, enrollment_id in enumerate(chunk, start=start):
-            if not Job.objects.filter(pk=job.pk, done=index).update(done=index + 1):
+            claimed = Job.objects.filter(pk=job.pk, done=index).update(
+                done=index + 1, heartbeat_at=timezone.now()
+            )
+            if not claimed:
                 return True  # another worker is ahead: let it go on
             user = users.get(enrollment_id)
             if user is None:

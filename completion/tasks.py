@@ -2,14 +2,12 @@
 killed mid-run has its task delivered again and the re-run only writes what
 is still missing (records are compared, certificates numbered under a lock)."""
 
-from datetime import timedelta
-
 from celery import shared_task
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from completion import services
 from courses.models import Course
+from lms.jobs import resumes
 from lms.models import Job
 from lms.tasks import email_job_step
 
@@ -17,7 +15,6 @@ __all__ = [
     "certificate_emails_send",
     "certification_nightly",
     "certification_run",
-    "completion_jobs_resume",
     "reminder_emails_send",
 ]
 
@@ -76,33 +73,22 @@ def reminder_emails_send(*, job_id: str) -> None:
     )
 
 
-@shared_task(acks_late=True)
-def completion_jobs_resume() -> int:
-    """The sweep: enqueue again the runs and email jobs whose worker died
-    (the broker only redelivers an unacknowledged task after its visibility
-    timeout). A second copy is harmless: runs write only what differs,
-    certificates are numbered under a lock and emails are claimed."""
-    stale = timezone.now() - timedelta(minutes=10)
-    jobs = Job.objects.filter(
-        kind__in=[
-            services.CERTIFICATION_JOB,
-            services.CERTIFICATE_EMAIL_JOB,
-            services.REMINDER_EMAIL_JOB,
-        ],
-        state__in=[Job.State.QUEUED, Job.State.RUNNING],
-        created_at__lt=stale,
+@resumes(services.CERTIFICATION_JOB)
+def _certification_resume(job: Job) -> None:
+    """A second run is harmless: records are compared, certificates numbered
+    under a lock, and a restarted run counts its progress from zero."""
+    certification_run.delay(
+        job_id=str(job.pk),
+        course_id=job.course_id,
+        dry_run=job.params.get("dry_run", True),
     )
-    count = 0
-    for job in jobs:
-        if job.kind == services.CERTIFICATION_JOB:
-            certification_run.delay(
-                job_id=str(job.pk),
-                course_id=job.course_id,
-                dry_run=job.params.get("dry_run", True),
-            )
-        elif job.kind == services.CERTIFICATE_EMAIL_JOB:
-            certificate_emails_send.delay(job_id=str(job.pk))
-        else:
-            reminder_emails_send.delay(job_id=str(job.pk))
-        count += 1
-    return count
+
+
+@resumes(services.CERTIFICATE_EMAIL_JOB)
+def _certificate_emails_resume(job: Job) -> None:
+    certificate_emails_send.delay(job_id=str(job.pk))
+
+
+@resumes(services.REMINDER_EMAIL_JOB)
+def _reminder_emails_resume(job: Job) -> None:
+    reminder_emails_send.delay(job_id=str(job.pk))

@@ -26,11 +26,12 @@ from courses.models import (
     Enrollment,
     NoticeState,
 )
+from lms.jobs import JobKind
 from lms.models import Job
 
 EMAIL_CHUNK_SIZE = 100
-DECISION_EMAIL_JOB = "decision_emails"
-ANNOUNCEMENT_EMAIL_JOB = "announcement_emails"
+DECISION_EMAIL_JOB = JobKind("decision_emails")
+ANNOUNCEMENT_EMAIL_JOB = JobKind("announcement_emails")
 DECISIONS = {
     Enrollment.Status.APPROVED,
     Enrollment.Status.WAITLISTED,

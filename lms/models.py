@@ -2,7 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -12,6 +13,8 @@ class Job(models.Model):
 
     Workers advance `done` with atomic updates so several chunk tasks can
     report into the same row; pages poll it to draw a live progress bar.
+    `heartbeat_at` shows the worker is alive: the resume sweep (`lms.jobs`)
+    takes over a running job whose heartbeat stopped.
     """
 
     class State(models.TextChoices):
@@ -44,10 +47,19 @@ class Job(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(
+        _("runs taken over"),
+        default=0,
+        help_text=_("Times a worker stopped during this job and another took over."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["kind", "state"])]
+        indexes = [
+            models.Index(fields=["kind", "state"]),
+            models.Index(fields=["state", "heartbeat_at"]),
+        ]
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
 
@@ -67,15 +79,35 @@ class Job(models.Model):
         return self.state in {self.State.DONE, self.State.FAILED}
 
     def start(self, *, total: int | None = None) -> None:
-        fields = {"state": self.State.RUNNING, "started_at": timezone.now()}
+        """Running, with a fresh heartbeat; a resumed run keeps the time the
+        first run started."""
+        now = timezone.now()
+        fields = {
+            "state": self.State.RUNNING,
+            "started_at": Coalesce(F("started_at"), Value(now)),
+            "heartbeat_at": now,
+        }
         if total is not None:
             fields["total"] = total
         Job.objects.filter(pk=self.pk).update(**fields)
         self.refresh_from_db()
 
     def advance(self, count: int = 1) -> None:
-        """Add to `done` atomically (chunks may report concurrently)."""
-        Job.objects.filter(pk=self.pk).update(done=F("done") + count)
+        """Add to `done` atomically (chunks may report concurrently); a step
+        forward is also a heartbeat."""
+        Job.objects.filter(pk=self.pk).update(
+            done=F("done") + count, heartbeat_at=timezone.now()
+        )
+
+    def progress_to(self, done: int) -> None:
+        """Set `done` to a count read from the database (what is really done,
+        however often a chunk was delivered); it never goes backwards."""
+        Job.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now())
+        Job.objects.filter(pk=self.pk, done__lt=done).update(done=done)
+
+    def beat(self) -> None:
+        """The worker is alive: a long step calls this between items."""
+        Job.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now())
 
     def finish(self, *, result: dict | None = None) -> None:
         Job.objects.filter(pk=self.pk).update(

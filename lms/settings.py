@@ -185,10 +185,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
-CELERY_BEAT_SCHEDULE["courses-email-jobs-resume"] = {
-    "task": "courses.tasks.email_jobs_resume",
-    "schedule": 600.0,
+# The one resume sweep (lms.jobs): a running job whose heartbeat is older than
+# JOB_HEARTBEAT_TIMEOUT seconds (its worker died) is taken over, a queued job
+# whose task has not started after JOB_QUEUED_TIMEOUT seconds is sent again; a
+# job whose worker stopped on JOB_MAX_ATTEMPTS runs is marked failed.
+CELERY_BEAT_SCHEDULE["jobs-resume"] = {
+    "task": "lms.tasks.jobs_resume",
+    "schedule": 60.0,
 }
+JOB_HEARTBEAT_TIMEOUT = envint("JOB_HEARTBEAT_TIMEOUT", 120)
+JOB_QUEUED_TIMEOUT = envint("JOB_QUEUED_TIMEOUT", 300)
+JOB_MAX_ATTEMPTS = envint("JOB_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
     "task": "competitions.tasks.competition_sweep",
     "schedule": 60.0,
@@ -221,11 +228,6 @@ CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
 CELERY_BEAT_SCHEDULE["completion-nightly"] = {
     "task": "completion.tasks.certification_nightly",
     "schedule": crontab(hour=18, minute=30),  # 03:30 in Japan
-}
-# Restarts certification and certificate-email jobs whose worker died.
-CELERY_BEAT_SCHEDULE["completion-jobs-resume"] = {
-    "task": "completion.tasks.completion_jobs_resume",
-    "schedule": 600.0,
 }
 # Completion records written per statement (and per progress step).
 COMPLETION_WRITE_CHUNK = envint("COMPLETION_WRITE_CHUNK", 2000)

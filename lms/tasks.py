@@ -3,6 +3,7 @@ import socket
 from celery import shared_task
 from django.utils import timezone
 
+from lms import jobs
 from lms.models import Job
 
 
@@ -21,6 +22,12 @@ def job_worker_selftest(*, job_id: str) -> None:
         return  # already done: a redelivery changes nothing
 
 
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def jobs_resume() -> dict:
+    """Beat, every minute: the one sweep for every kind of stuck job."""
+    return jobs.jobs_resume_stale()
+
+
 def email_job_step(job_id: str, *, send_chunk, next_task, finish=None) -> None:
     """One step of a chunked email Job, shared by every bulk email: start the
     job on its first step, send one chunk (`send_chunk(job=...)` claims its
@@ -31,6 +38,8 @@ def email_job_step(job_id: str, *, send_chunk, next_task, finish=None) -> None:
         return  # a redelivery after the job finished changes nothing
     if job.state == Job.State.QUEUED:
         job.start()
+    else:
+        job.beat()
     if send_chunk(job=job):
         next_task.delay(job_id=job_id)
     elif finish is not None:

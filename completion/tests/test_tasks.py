@@ -1,16 +1,21 @@
+import threading
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.db import connection
+from django.utils import timezone
 
 from completion.models import Certificate, CompletionRecord
 from completion.services import certificate_emails_start, certification_start
 from completion.tasks import (
     certificate_emails_send,
     certification_nightly,
-    completion_jobs_resume,
 )
 from completion.tests.factories import course_work, homework_score, summary
 from conftest import wait_for
 from courses.models import Enrollment
+from lms.jobs import jobs_resume_stale
 from lms.models import Job
 
 
@@ -91,6 +96,56 @@ def _records():
 
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
+def test_a_run_whose_worker_died_is_resumed_once_by_two_sweeps_and_counts_true(
+    course, tiers, user_factory, celery_worker
+):
+    """The worker dies mid-run; its heartbeat stops. Two beat processes sweep
+    at once: one takes the run over, and its progress ends at the total."""
+    for _ in range(30):
+        Enrollment.objects.create(
+            course=course, user=user_factory(), status=Enrollment.Status.APPROVED
+        )
+    celery_worker.stop_all()
+    slow = celery_worker.start(
+        extra_env={"COMPLETION_WRITE_CHUNK": "5", "COMPLETION_CHUNK_DELAY": "1"}
+    )
+    job = certification_start(course=course, dry_run=False)
+    wait_for(lambda: Job.objects.get(pk=job.pk).done >= 5, timeout=60, interval=0.02)
+    celery_worker.kill(slow)
+    # Not stale yet: a live run is never taken over.
+    assert jobs_resume_stale()["resumed"] == 0
+    Job.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )
+
+    celery_worker.start()
+    reports = []
+    start = threading.Barrier(2)
+
+    def sweep():
+        start.wait()
+        try:
+            reports.append(jobs_resume_stale())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(r["resumed"] for r in reports) == [0, 1]
+    job = wait_for(
+        lambda: Job.objects.filter(pk=job.pk, state=Job.State.DONE).first(),
+        timeout=60,
+    )
+    assert (job.done, job.total, job.attempts) == (30, 30, 1)
+    assert CompletionRecord.objects.count() == 30
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_run_is_resumed_with_the_same_records_and_serials(
     course, tiers, user_factory, celery_worker
 ):
@@ -113,8 +168,8 @@ def test_a_worker_killed_mid_run_is_resumed_with_the_same_records_and_serials(
     assert 0 < CompletionRecord.objects.count() < 40
 
     celery_worker.start()
-    Job.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2000))
-    assert completion_jobs_resume() == 1
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=job.created_at.replace(year=2000))
+    assert jobs_resume_stale()["resumed"] == 1
     wait_for(lambda: Job.objects.get(pk=job.pk).state == Job.State.DONE, timeout=60)
     first = _records()
     serials = list(Certificate.objects.values_list("serial", flat=True))

@@ -10,6 +10,7 @@ from django.core import mail
 from conftest import wait_for
 from courses import services, tasks
 from courses.models import Enrollment, NoticeState
+from lms.jobs import jobs_resume_stale
 from lms.models import Job
 
 
@@ -127,10 +128,10 @@ def test_the_sweep_restarts_an_email_job_whose_tasks_were_lost(
         decided_by=staff,
     )
     Job.objects.filter(pk=result.job.pk).update(
-        created_at=timezone.now() - timedelta(minutes=10)
+        heartbeat_at=timezone.now() - timedelta(minutes=10)
     )
 
-    tasks.email_jobs_resume()
+    assert jobs_resume_stale()["resumed"] == 1
 
     assert len(mail.outbox) == 3
     assert Job.objects.get(pk=result.job.pk).state == Job.State.DONE

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from lms.jobs import SELFTEST
 from lms.models import Job
 from lms.tasks import job_worker_selftest
 
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, timeout: float, **options):
         with transaction.atomic():
-            job = Job.objects.create(kind="selftest", label="Worker self-test")
+            job = Job.objects.create(kind=SELFTEST, label="Worker self-test")
             job_worker_selftest.delay_on_commit(job_id=str(job.pk))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
