@@ -312,3 +312,32 @@ def test_the_upload_path_counts_queued_files_against_the_limit(
         services.entry_submit(
             competition=competition, user=learner, upload=csv_upload(perfect_rows())
         )
+
+
+def test_a_re_score_whose_chunks_were_lost_is_resumed_and_counts_each_entry_once(
+    competition, learner, staff, django_capture_on_commit_callbacks
+):
+    from lms.jobs import jobs_resume_stale
+
+    entries = [queued_entry(competition, learner) for _ in range(3)]
+    for entry in entries:
+        services.entry_score(entry_id=entry.pk)
+    job = services.competition_rescore_all(competition=competition, user=staff)
+    # The chunk tasks were never run (worker died); one entry was scored by
+    # its own task meanwhile, and a redelivered chunk scores it again.
+    services.entry_score(entry_id=entries[0].pk)
+    services.entry_score_chunk(
+        job_id=str(job.pk), competition_id=competition.pk, entry_ids=[entries[0].pk]
+    )
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.RUNNING, 1, 3)
+    Job.objects.filter(pk=job.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=10)
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs_resume_stale()["resumed"] == 1
+
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.DONE, 3, 3)
+    assert set(Entry.objects.values_list("status", flat=True)) == {"scored"}
