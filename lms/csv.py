@@ -6,6 +6,7 @@ import csv
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, tzinfo
+from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -15,7 +16,10 @@ _UNSAFE_FILENAME = re.compile(r"[^\w.\-]+")
 
 
 def csv_safe(value) -> str:
-    """A spreadsheet must not run a learner's text as a formula."""
+    """A spreadsheet must not run a learner's text as a formula. A number
+    (a negative score) is a number, not text to neutralise."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 

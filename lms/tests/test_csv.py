@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from lms.csv import csv_response, csv_timestamp
@@ -15,6 +16,11 @@ def test_a_download_has_the_bom_the_header_and_safe_cells():
     assert _body(response) == "\ufeffa,b,c\r\n'=1+1,2,\r\n"
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Cache-Control"] == "private, no-store"
+
+
+def test_a_number_stays_a_number_and_text_that_looks_like_one_does_not():
+    response = csv_response([[-0.25, Decimal("-1.5"), "-2+3"]], filename="x.csv")
+    assert _body(response) == "\ufeff-0.25,-1.5,'-2+3\r\n"
 
 
 def test_a_file_name_cannot_break_the_header():
