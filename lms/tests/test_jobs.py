@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from lms.jobs import JobKind, job_take_over, jobs_resume_stale, resumes, stale_jobs
 from lms.models import Job
@@ -125,7 +125,8 @@ def test_a_job_whose_worker_keeps_dying_is_failed_with_a_clear_error(settings):
     settings.JOB_MAX_ATTEMPTS = 3
     job = _job(attempts=2)  # the third run's worker died too
 
-    assert jobs_resume_stale()["failed"] == 1
+    with translation.override("en"):
+        assert jobs_resume_stale()["failed"] == 1
 
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
