@@ -38,7 +38,7 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[Sequence]) -> Iterator[str]:
+def _csv_lines(rows: Iterable[Sequence]) -> Iterator[str]:
     """Lines for a StreamingHttpResponse: the BOM, then each row made safe."""
     writer = csv.writer(_Echo())
     yield "\ufeff"  # Excel needs the BOM to read UTF-8
@@ -63,7 +63,7 @@ def csv_response(
         yield from rows
 
     response = StreamingHttpResponse(
-        csv_lines(with_header()), content_type="text/csv; charset=utf-8"
+        _csv_lines(with_header()), content_type="text/csv; charset=utf-8"
     )
     safe_name = _UNSAFE_FILENAME.sub("-", filename).strip(".-") or "export.csv"
     response["Content-Disposition"] = content_disposition_header(True, safe_name)

@@ -207,8 +207,9 @@ COMPETITION_MAX_ATTEMPTS = envint("COMPETITION_MAX_ATTEMPTS", 3)
 # Test hook: seconds a worker sleeps before scoring, so a test can kill it
 # mid-scoring. Always 0 in production.
 COMPETITION_SCORING_DELAY = float(os.environ.get("COMPETITION_SCORING_DELAY", "0"))
-# Grades each homework once its answers are revealed, and sweeps up anything
-# left ungraded (lost task, regrade after a key change).
+# Grades each homework once its answers are revealed, and any homework left
+# ungraded with no grading job (a regrade after a key change). A grading job
+# whose worker died is the job sweep's (lms.tasks.jobs_resume).
 CELERY_BEAT_SCHEDULE["homework-grade-due"] = {
     "task": "quizzes.homework_tasks.homework_grade_due",
     "schedule": 60.0,
@@ -219,6 +220,8 @@ CELERY_BEAT_SCHEDULE["archives-sweep"] = {
     "task": "archives.tasks.archives_sweep",
     "schedule": 15 * 60,
 }
+# Starts copy detection for surveys past due whose summaries changed since
+# the last check; a lost or stuck run is the job sweep's.
 CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
     "task": "quizzes.survey_tasks.survey_detect_copies_due",
     "schedule": 15 * 60,

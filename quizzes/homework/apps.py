@@ -11,7 +11,10 @@ class HomeworkConfig(AppConfig):
         from django.db.models import Exists, OuterRef
 
         from courses.hooks import register_lecture_annotation
-        from quizzes.homework import deadlines  # noqa: F401  (registers itself)
+        from quizzes.homework import (
+            deadlines,  # noqa: F401  (registers itself)
+            tasks,  # noqa: F401  (job kinds resume)
+        )
         from quizzes.homework.models import Homework
 
         # The staff overview links each lecture's homework results.

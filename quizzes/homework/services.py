@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lms.jobs import JobKind
 from lms.models import Job
 from quizzes.homework.models import (
     Choice,
@@ -22,6 +23,8 @@ from quizzes.homework.models import (
     Submission,
     SubmissionAnswer,
 )
+
+GRADE_JOB = JobKind("homework_grade")
 
 
 class HomeworkClosed(Exception):
@@ -588,7 +591,7 @@ def homework_start_grading(*, homework: Homework, user=None) -> Job:
     from quizzes.homework.tasks import homework_grade
 
     job = Job.objects.create(
-        kind="homework_grade",
+        kind=GRADE_JOB,
         label=_("Grading homework: %(homework)s") % {"homework": homework},
         course=homework.lecture.course,
         created_by=user,

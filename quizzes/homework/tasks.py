@@ -3,16 +3,19 @@
 Each keeps the name it had as `quizzes.homework_tasks.*` (before homework
 became an app of its own), so queued messages and beat entries still run."""
 
-from datetime import timedelta
-
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from lms.jobs import resumes
 from lms.models import Job
 from quizzes.homework.models import Homework, Submission
-from quizzes.homework.services import homework_grade_all, homework_start_grading
+from quizzes.homework.services import (
+    GRADE_JOB,
+    homework_grade_all,
+    homework_start_grading,
+)
 
 __all__ = ["homework_grade", "homework_grade_due"]
 
@@ -62,12 +65,12 @@ def homework_grade_due() -> int:
         | Q(graded_key_version__isnull=True)
         | ~Q(graded_key_version=OuterRef("key_version"))
     )
+    # A grading job already queued or running is the job sweep's to resume
+    # (lms.jobs) if its worker died; here only homework with no such job.
     running = {
         params.get("homework_id")
         for params in Job.objects.filter(
-            kind="homework_grade",
-            state__in=[Job.State.QUEUED, Job.State.RUNNING],
-            created_at__gte=now - timedelta(minutes=15),
+            kind=GRADE_JOB, state__in=[Job.State.QUEUED, Job.State.RUNNING]
         ).values_list("params", flat=True)
     }
     due = (
@@ -85,3 +88,10 @@ def homework_grade_due() -> int:
         homework_start_grading(homework=homework)
         count += 1
     return count
+
+
+@resumes(GRADE_JOB)
+def _grade_resume(job: Job) -> None:
+    """The job sweep found a grading job whose worker died: run it again
+    (grading is idempotent and restarts its count)."""
+    homework_grade.delay(homework_id=job.params["homework_id"], job_id=str(job.pk))

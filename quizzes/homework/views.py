@@ -1,6 +1,5 @@
 """Homework pages: the learner's take/review page and staff's results."""
 
-import csv
 import uuid
 import zoneinfo
 
@@ -14,11 +13,13 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
-from lms.csv import csv_safe
+from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
+from lms.partials import wants_partial
 from quizzes.homework import selectors
 from quizzes.homework.models import Homework
 from quizzes.homework.services import (
+    GRADE_JOB,
     Direct,
     HomeworkClosed,
     homework_parse_answers,
@@ -145,7 +146,7 @@ def homework_draft(request: HttpRequest, slug: str, number: int) -> HttpResponse
             now=now,
         )
         if done is Direct.SAVED:
-            if not request.htmx:
+            if not wants_partial(request):
                 return redirect("homework_take", slug, number)
             context = {"draft_errors": [], "draft_saved_at": now, "saved": True}
             # The time in the course's zone, as on the rest of its pages.
@@ -168,7 +169,7 @@ def _homework_draft(request: HttpRequest, course: Course, number: int):
             errors = [_("This homework does not accept answers now: nothing saved.")]
     if errors:
         status = 400
-    if not request.htmx:
+    if not wants_partial(request):
         if errors:
             return _render_take(
                 request, course, homework, now=timezone.now(), errors=errors, status=400
@@ -245,7 +246,7 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             label_y=max(12, 106 - row["height"]),
         )
     job = (
-        Job.objects.filter(kind="homework_grade", params__homework_id=homework.pk)
+        Job.objects.filter(kind=GRADE_JOB, params__homework_id=homework.pk)
         .order_by("-created_at")
         .first()
     )
@@ -279,37 +280,34 @@ def homework_grade_now(request: HttpRequest, course: Course, number: int):
 @course_staff_required
 def homework_scores_csv(request: HttpRequest, course: Course, number: int):
     homework = _get_homework_for_staff(course, number)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    filename = f"{course.slug}-homework-{number}-scores.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # Excel opens UTF-8 (Japanese names) correctly
-    writer = csv.writer(response)
     question_ids = list(homework.questions.values_list("id", flat=True))
-    writer.writerow(
-        ["email", "name", "submitted_at", "late", "score", "max_score", "passed"]
-        + [f"q{n}_choice" for n in range(1, len(question_ids) + 1)]
-    )
     max_score = len(question_ids)
     chosen = selectors.homework_chosen_positions(homework=homework)
-    tz = course.tzinfo
-    for user, submission in selectors.homework_score_rows(homework=homework):
-        score = submission.score if submission else None
-        answers = chosen.get(submission.pk, {}) if submission else {}
-        writer.writerow(
-            [
-                csv_safe(user.email),
-                csv_safe(user.name),
-                submission.submitted_at.astimezone(tz).isoformat()
-                if submission
-                else "",
-                ("1" if submission.is_late else "0") if submission else "",
-                "" if score is None else score,
+
+    def rows():
+        for user, submission in selectors.homework_score_rows(homework=homework):
+            if submission is None:
+                yield [user.email, user.name, "", "", "", max_score, ""]
+                continue
+            graded = submission.score is not None
+            answers = chosen.get(submission.pk, {})
+            yield [
+                user.email,
+                user.name,
+                csv_timestamp(submission.submitted_at, course.tzinfo),
+                int(submission.is_late),
+                submission.score if graded else "",
                 max_score,
-                "" if score is None else int(submission.passed),
+                int(submission.passed) if graded else "",
                 *(answers.get(question_id, "") for question_id in question_ids),
             ]
-        )
-    return response
+
+    return csv_response(
+        rows(),
+        filename=f"{course.slug}-homework-{number}-scores.csv",
+        header=["email", "name", "submitted_at", "late", "score", "max_score", "passed"]
+        + [f"q{n}_choice" for n in range(1, max_score + 1)],
+    )
 
 
 @course_staff_required

@@ -11,7 +11,10 @@ class SurveysConfig(AppConfig):
         from django.db.models import Exists, OuterRef
 
         from courses.hooks import register_lecture_annotation
-        from quizzes.surveys import deadlines  # noqa: F401  (registers itself)
+        from quizzes.surveys import (
+            deadlines,  # noqa: F401  (registers itself)
+            tasks,  # noqa: F401  (job kinds resume)
+        )
         from quizzes.surveys.models import Survey
 
         # The staff overview links each lecture's survey responses.

@@ -9,7 +9,7 @@ from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from courses.models import Course, Enrollment
-from lms.csv import csv_lines
+from lms.csv import csv_timestamp
 from quizzes.surveys.models import (
     CopyPair,
     Survey,
@@ -211,8 +211,10 @@ def counted_survey_responses(course: Course) -> QuerySet:
 # CSV ---------------------------------------------------------------------
 
 
-def responses_csv(survey: Survey) -> Iterator[str]:
+def responses_csv_rows(survey: Survey) -> Iterator[list]:
+    """The header, then one row per response (streamed, 1,000 at a time)."""
     questions = list(survey.questions.all())
+    tz = survey.lecture.course.tzinfo
 
     def rows():
         yield [
@@ -236,8 +238,8 @@ def responses_csv(survey: Survey) -> Iterator[str]:
             yield [
                 r.user.email,
                 r.user.display_name,
-                r.submitted_at.isoformat(),
-                r.updated_at.isoformat(),
+                csv_timestamp(r.submitted_at, tz),
+                csv_timestamp(r.updated_at, tz),
                 "yes" if r.late else "no",
                 r.review_state,
                 r.review_comment,
@@ -246,10 +248,10 @@ def responses_csv(survey: Survey) -> Iterator[str]:
                 *[r.answers.get(q.key, "") for q in questions],
             ]
 
-    return csv_lines(rows())
+    return rows()
 
 
-def aggregates_csv(survey: Survey) -> Iterator[str]:
+def aggregates_csv_rows(survey: Survey) -> Iterator[list]:
     def rows():
         yield ["question", "kind", "answer", "count", "mean"]
         for q in survey.questions.all():
@@ -264,4 +266,4 @@ def aggregates_csv(survey: Survey) -> Iterator[str]:
                 count = survey_comments(survey, question=q).count()
                 yield [q.label, q.kind, "", count, ""]
 
-    return csv_lines(rows())
+    return rows()

@@ -1,7 +1,7 @@
 """Writes of the weekly survey: drafts, submissions, reviews, copy detection."""
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from courses.models import Course
+from lms.jobs import JobKind
 from lms.models import Job
 from quizzes.surveys.models import (
     CopyPair,
@@ -18,8 +19,7 @@ from quizzes.surveys.models import (
     count_summary_chars,
 )
 
-COPY_JOB_KIND = "survey_copies"
-STALE_AFTER = timedelta(minutes=30)
+COPY_JOB_KIND = JobKind("survey_copies")
 
 
 class SurveyClosed(Exception):
@@ -161,11 +161,9 @@ def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
 
 
 def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
-    """Queue a copy-detection run unless one is already queued or running.
-
-    A run still queued after STALE_AFTER was probably lost on the way to a
-    worker (broker restart): it is sent again, which is safe because the
-    task is idempotent."""
+    """Queue a copy-detection run unless one is already queued or running (a
+    run whose task was lost or whose worker died is resumed by the job
+    sweep, lms.jobs)."""
     from quizzes.surveys.tasks import survey_detect_copies
 
     with transaction.atomic():
@@ -179,13 +177,6 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
             .first()
         )
         if active is not None:
-            if (
-                active.state == Job.State.QUEUED
-                and active.created_at < timezone.now() - STALE_AFTER
-            ):
-                survey_detect_copies.delay_on_commit(
-                    survey_id=survey.pk, job_id=str(active.pk)
-                )
             return active
         job = Job.objects.create(
             kind=COPY_JOB_KIND,

@@ -7,9 +7,11 @@ from celery import shared_task
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from lms.jobs import resumes
 from lms.models import Job
 from quizzes.surveys.models import Survey, SurveyResponse
 from quizzes.surveys.services import (
+    COPY_JOB_KIND,
     survey_detect_copies_now,
     survey_start_copy_detection,
 )
@@ -61,3 +63,10 @@ def survey_detect_copies_due() -> int:
         survey_start_copy_detection(survey=survey)
         started += 1
     return started
+
+
+@resumes(COPY_JOB_KIND)
+def _copies_resume(job: Job) -> None:
+    """The job sweep found a copy-detection job whose task was lost or whose
+    worker died: run it again (it replaces its results in one transaction)."""
+    survey_detect_copies.delay(survey_id=job.params["survey_id"], job_id=str(job.pk))

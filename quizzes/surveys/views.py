@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course
+from lms.csv import csv_response
 from lms.models import Job
+from lms.partials import render_partial, wants_partial
 from quizzes.surveys import selectors
 from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
 from quizzes.surveys.models import (
@@ -159,7 +161,7 @@ def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpRespo
         saved_at = _save_draft_if_open(
             survey, request.user, form.raw_summary(), form.raw_answers()
         )
-    if not request.htmx:
+    if not wants_partial(request):
         return redirect("survey", course.slug, number)
     context = {
         "survey": survey,
@@ -250,10 +252,13 @@ def staff_survey(request: HttpRequest, course: Course, number: int) -> HttpRespo
         "search": search,
         **overview,
     }
-    template = "surveys/staff_survey.html"
-    if request.htmx and request.htmx.target == "comments":
-        template += "#comments"
-    return render(request, template, context)
+    return render_partial(
+        request,
+        "surveys/staff_survey.html",
+        context,
+        partial="comments",
+        target="comments",
+    )
 
 
 @course_staff_required
@@ -274,10 +279,13 @@ def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpRe
         "states": SurveyResponse.Review.choices,
         "review_choices": ReviewForm.base_fields["state"].choices,
     }
-    template = "surveys/staff_summaries.html"
-    if request.htmx and request.htmx.target == "summaries":
-        template += "#summaries"
-    return render(request, template, context)
+    return render_partial(
+        request,
+        "surveys/staff_summaries.html",
+        context,
+        partial="summaries",
+        target="summaries",
+    )
 
 
 @require_POST
@@ -297,7 +305,7 @@ def staff_review(
             comment=form.cleaned_data["comment"],
             reviewer=request.user,
         )
-    if request.htmx:
+    if wants_partial(request):
         return render(
             request,
             "surveys/staff_summaries.html#review_row",
@@ -323,19 +331,14 @@ def staff_review(
     return redirect(next_url)
 
 
-def _csv_response(lines, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 @course_staff_required
 def staff_responses_csv(
     request: HttpRequest, course: Course, number: int
 ) -> StreamingHttpResponse:
     survey = selectors.get_survey_for_staff(course, number)
-    return _csv_response(
-        selectors.responses_csv(survey), f"{course.slug}-survey-{number}-responses.csv"
+    return csv_response(
+        selectors.responses_csv_rows(survey),
+        filename=f"{course.slug}-survey-{number}-responses.csv",
     )
 
 
@@ -344,9 +347,9 @@ def staff_aggregates_csv(
     request: HttpRequest, course: Course, number: int
 ) -> StreamingHttpResponse:
     survey = selectors.get_survey_for_staff(course, number)
-    return _csv_response(
-        selectors.aggregates_csv(survey),
-        f"{course.slug}-survey-{number}-aggregates.csv",
+    return csv_response(
+        selectors.aggregates_csv_rows(survey),
+        filename=f"{course.slug}-survey-{number}-aggregates.csv",
     )
 
 

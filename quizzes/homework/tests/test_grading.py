@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from conftest import wait_for
+from lms.jobs import jobs_resume_stale
 from lms.models import Job
 from quizzes.homework.models import Choice, Homework, Submission, SubmissionAnswer
 from quizzes.homework.services import (
@@ -221,9 +222,11 @@ def test_a_worker_killed_mid_grading_leaves_it_ungraded_and_the_sweep_finishes_i
     assert 0 < job.done < job.total, "the worker finished before it was killed"
     homework.refresh_from_db()
     assert not homework.is_graded  # half-graded is never presented as done
-    # The lost task's job goes stale; the sweep (beat) starts a new one.
-    Job.objects.filter(pk=job.pk).update(created_at=past)
+    # The dead worker's job stops beating; the job sweep (beat) resumes it,
+    # and the due-homework sweep leaves it to that job.
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=past)
     celery_worker.start()
-    assert homework_grade_due() == 1
+    assert homework_grade_due() == 0
+    assert jobs_resume_stale()["resumed"] == 1
     wait_for(lambda: Homework.objects.get(pk=homework.pk).is_graded, timeout=90)
     assert _scores(homework) == _expected_scores(homework)

@@ -104,7 +104,8 @@ def test_the_scores_csv_has_one_row_per_learner_and_defuses_formulas(
     homework_grade_all(homework_id=homework.pk)
     client.force_login(staff)
     response = client.get(reverse("homework_scores_csv", args=["llm", 1]))
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
     assert rows[0][:5] == ["email", "name", "submitted_at", "late", "score"]
     assert len(rows) == 1 + 2
     by_name = {row[1]: row for row in rows[1:]}

@@ -213,26 +213,31 @@ def test_copy_detection_runs_on_a_real_worker(
 
 
 @pytest.mark.django_db
-def test_a_run_lost_on_the_way_to_a_worker_is_sent_again(
+def test_a_run_lost_on_the_way_to_a_worker_is_resumed_by_the_job_sweep(
     survey, user_factory, course, django_capture_on_commit_callbacks
 ):
     from datetime import timedelta
 
     from django.utils import timezone
 
-    from quizzes.surveys.services import survey_start_copy_detection
+    from lms.jobs import jobs_resume_stale
+    from quizzes.surveys.services import COPY_JOB_KIND, survey_start_copy_detection
 
     texts = generated_summaries(3)
     texts[2] = texts[0]
     _fill_survey(survey, user_factory, course, texts)
+    two_hours_ago = timezone.now() - timedelta(hours=2)
     lost = Job.objects.create(
-        kind="survey_copies",
+        kind=COPY_JOB_KIND,
         params={"survey_id": survey.pk},
-        created_at=timezone.now() - timedelta(hours=2),
+        created_at=two_hours_ago,
+        heartbeat_at=two_hours_ago,
     )
+    # Asking again does not start a second run beside the lost one...
+    assert survey_start_copy_detection(survey=survey).pk == lost.pk
+    # ...the sweep sends the lost one again.
     with django_capture_on_commit_callbacks(execute=True):
-        again = survey_start_copy_detection(survey=survey)
-    assert again.pk == lost.pk
+        jobs_resume_stale()
     lost.refresh_from_db()
     assert lost.state == "done"
     assert CopyPair.objects.count() == 1
