@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from completion.models import (
     Certificate,
+    CertificateCorrection,
+    CertificateEvent,
     CertificateSeries,
     CompletionOverride,
     CompletionRecord,
@@ -83,4 +85,38 @@ class CertificateAdmin(admin.ModelAdmin):
     list_filter = ["course", "tier"]
     search_fields = ["serial", "enrollment__user__email"]
     raw_id_fields = ["enrollment"]
-    readonly_fields = ["code", "serial", "number"]
+    # What a certificate says is frozen at issue: corrections go through the
+    # staff page (a new certificate), revocation too (with its audit event).
+    readonly_fields = [
+        "code",
+        "serial",
+        "number",
+        "holder_name",
+        "holder_name_latin",
+        "course_title",
+        "course_term",
+        "tier_name_ja",
+        "tier_name_en",
+        "criteria",
+        "issuer_name",
+        "recipient_salt",
+        "recipient_hash",
+        "credential_jwt",
+        "revoked_at",
+        "superseded_at",
+        "superseded_by",
+    ]
+
+
+@admin.register(CertificateCorrection)
+class CertificateCorrectionAdmin(admin.ModelAdmin):
+    list_display = ["certificate", "name", "status", "requested_at", "decided_by"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in CertificateCorrection._meta.fields]
+
+
+@admin.register(CertificateEvent)
+class CertificateEventAdmin(admin.ModelAdmin):
+    list_display = ["certificate", "kind", "by", "at"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in CertificateEvent._meta.fields]

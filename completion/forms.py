@@ -109,3 +109,51 @@ class ReminderForm(forms.Form):
     body = forms.CharField(
         label=_("Message"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000
     )
+
+
+class PrintedNameForm(forms.Form):
+    """The name printed on the certificate, in the learner's own script, and
+    optionally in Latin letters for the English certificate."""
+
+    name = forms.CharField(
+        label=_("Name as printed on the certificate"),
+        max_length=200,
+        help_text=_("In the script you use, e.g. 山田 花子."),
+    )
+    name_latin = forms.CharField(
+        label=_("Name in Latin letters (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_("Printed on the English certificate, e.g. Hanako Yamada."),
+    )
+
+
+class CorrectionRequestForm(PrintedNameForm):
+    message = forms.CharField(
+        label=_("Message to staff (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CorrectionDecisionForm(forms.Form):
+    correction = forms.IntegerField(widget=forms.HiddenInput)
+    decision = forms.ChoiceField(
+        choices=[("approve", _("Approve and re-issue")), ("deny", _("Deny"))]
+    )
+    note = forms.CharField(
+        label=_("Note to the learner"),
+        max_length=2000,
+        required=False,
+    )
+
+
+class RevokeForm(forms.Form):
+    serial = forms.CharField(label=_("Serial number"), max_length=40)
+    reason = forms.CharField(
+        label=_("Public reason (optional)"),
+        max_length=500,
+        required=False,
+        help_text=_("Shown on the public verification page."),
+    )

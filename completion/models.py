@@ -1,3 +1,4 @@
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -216,9 +217,18 @@ class CertificateSeries(models.Model):
         return self.prefix
 
 
+def new_recipient_salt() -> str:
+    return secrets.token_hex(8)
+
+
 class Certificate(models.Model):
-    enrollment = models.OneToOneField(
-        "courses.Enrollment", on_delete=models.PROTECT, related_name="certificate"
+    """A statement about the past: what was certified is frozen on the row at
+    issue (the printed name, the course, the tier, the issuer), and the PDF,
+    the verification page and the Open Badges credential read only that. A
+    correction issues a new certificate and marks this one superseded."""
+
+    enrollment = models.ForeignKey(
+        "courses.Enrollment", on_delete=models.PROTECT, related_name="certificates"
     )
     course = models.ForeignKey(
         "courses.Course", on_delete=models.PROTECT, related_name="certificates"
@@ -235,8 +245,35 @@ class Certificate(models.Model):
         CompletionTier, on_delete=models.PROTECT, related_name="certificates"
     )
     issued_at = models.DateTimeField(_("issued at"), default=timezone.now)
+    # The record, frozen at issue.
+    holder_name = models.CharField(_("name as printed"), max_length=200, blank=True)
+    holder_name_latin = models.CharField(
+        _("name in Latin letters"), max_length=200, blank=True
+    )
+    course_title = models.CharField(_("course title"), max_length=200, blank=True)
+    course_term = models.CharField(_("term"), max_length=100, blank=True)
+    tier_name_ja = models.CharField(_("tier (Japanese)"), max_length=100, blank=True)
+    tier_name_en = models.CharField(_("tier (English)"), max_length=100, blank=True)
+    criteria = models.TextField(_("criteria"), blank=True)
+    issuer_name = models.CharField(_("issuer"), max_length=200, blank=True)
+    recipient_salt = models.CharField(max_length=32, default=new_recipient_salt)
+    recipient_hash = models.CharField(_("hashed email"), max_length=80, blank=True)
+    credential_jwt = models.TextField(_("signed credential"), blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    revoked_reason = models.TextField(_("revocation reason"), blank=True)
+    revoked_reason = models.TextField(
+        _("revocation reason"),
+        blank=True,
+        help_text=_("Shown on the public verification page."),
+    )
+    superseded_at = models.DateTimeField(_("superseded at"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("superseded by"),
+    )
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 
     class Meta:
@@ -244,7 +281,12 @@ class Certificate(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["course", "number"], name="one_certificate_per_number"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["enrollment"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="one_current_certificate_per_enrollment",
+            ),
         ]
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
@@ -252,12 +294,203 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.serial
 
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.holder_name:
+            self.freeze()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("certificate_verify", args=[self.code])
 
     @property
     def is_valid(self) -> bool:
-        return self.revoked_at is None
+        return self.revoked_at is None and self.superseded_at is None
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.superseded_at is not None:
+            return "superseded"
+        return "valid"
+
+    def freeze(
+        self,
+        *,
+        name: str = "",
+        name_latin: str = "",
+        issuer: str | None = None,
+        criteria: str | None = None,
+    ) -> None:
+        """Copy what this certificate certifies from the live rows, once, at
+        issue. A certificate created without going through issuing (admin,
+        tests) is frozen from the data of that moment. `issuer` and
+        `criteria` are passed in by bulk issuing, which reads them once."""
+        user = self.enrollment.user
+        course = self.course
+        tier = self.tier
+        if issuer is None:
+            series = CertificateSeries.objects.filter(course=course).first()
+            issuer = series.issuer if series else ""
+        self.holder_name = (name or user.display_name).strip()
+        self.holder_name_latin = name_latin.strip()
+        self.course_title = course.title
+        self.course_term = course.term
+        self.tier_name_ja = tier.name_ja
+        self.tier_name_en = tier.name_en
+        self.criteria = tier_criteria(tier) if criteria is None else criteria
+        self.issuer_name = issuer or course.title
+        self.recipient_hash = recipient_hash(user.email, self.recipient_salt)
+
+    def name_in(self, language: str) -> str:
+        """The printed name: the romanised form on the English certificate
+        when the learner gave one."""
+        if language != "ja" and self.holder_name_latin:
+            return self.holder_name_latin
+        return self.holder_name
+
+    def tier_name_in(self, language: str) -> str:
+        return self.tier_name_ja if language == "ja" else self.tier_name_en
+
+    @property
+    def tier_name(self) -> str:
+        return self.tier_name_in(translation.get_language() or "en")
+
+
+def recipient_hash(email: str, salt: str) -> str:
+    """Open Badges' IdentityHash: sha256 of the email followed by the salt."""
+    digest = hashlib.sha256((email.strip().lower() + salt).encode()).hexdigest()
+    return f"sha256${digest}"
+
+
+def tier_criteria(tier: CompletionTier) -> str:
+    """The tier's rules in words (English, for the credential), frozen on
+    each certificate so a later rule change does not rewrite it."""
+    with translation.override("en"):
+        lines = []
+        for rule in tier.rules.all():
+            label = str(rule.get_kind_display())
+            if rule.kind in YES_NO_KINDS:
+                lines.append(f"- {label}")
+            else:
+                lines.append(f"- {label}: {rule.threshold.normalize():f}")
+    return "\n".join(lines)
+
+
+YES_NO_KINDS = {
+    CompletionRule.Kind.COMPETITION_ENTRY,
+    CompletionRule.Kind.COMPETITION_REPORT,
+}
+
+
+class PrintedName(models.Model):
+    """The name a learner confirmed for their certificate, before it is
+    issued, in the script they use (and optionally in Latin letters for the
+    English certificate). Issuing reads it; after issue only a correction
+    changes what a certificate says."""
+
+    enrollment = models.OneToOneField(
+        "courses.Enrollment", on_delete=models.CASCADE, related_name="printed_name"
+    )
+    name = models.CharField(_("name as printed"), max_length=200)
+    name_latin = models.CharField(
+        _("name in Latin letters"), max_length=200, blank=True
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("printed name")
+        verbose_name_plural = _("printed names")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CertificateCorrection(models.Model):
+    """A learner's request to correct the name on an issued certificate.
+    Staff approve it (which re-issues) or deny it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="corrections"
+    )
+    name = models.CharField(_("name as printed"), max_length=200)
+    name_latin = models.CharField(
+        _("name in Latin letters"), max_length=200, blank=True
+    )
+    message = models.TextField(_("message to staff"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    staff_note = models.TextField(_("note from staff"), blank=True)
+    new_certificate = models.ForeignKey(
+        Certificate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate"],
+                condition=models.Q(status="pending"),
+                name="one_pending_correction_per_certificate",
+            )
+        ]
+        verbose_name = _("certificate correction")
+        verbose_name_plural = _("certificate corrections")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.name} ({self.status})"
+
+
+class CertificateEvent(models.Model):
+    """Audit trail: everything that happened to a certificate, kept forever."""
+
+    class Kind(models.TextChoices):
+        ISSUED = "issued", _("Issued")
+        CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+        CORRECTION_DENIED = "correction_denied", _("Correction denied")
+        SUPERSEDED = "superseded", _("Superseded by a corrected certificate")
+        REVOKED = "revoked", _("Revoked")
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("certificate event")
+        verbose_name_plural = _("certificate events")
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id}: {self.kind}"
 
 
 class CertificationState(models.Model):

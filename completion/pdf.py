@@ -1,10 +1,14 @@
 """The certificate as a one-page A4 landscape PDF, in the learner's language.
 
-ReportLab's built-in Japanese CID fonts need no font files; the QR code
-(segno) points at the public verification page.
+Everything printed comes from the certificate's record frozen at issue. The
+IPAex fonts (vendored in completion/fonts, IPA Font License) are embedded as
+subsets, so the PDF looks the same in every viewer and its text can be
+copied; the QR code (segno) points at the public verification page. A
+revoked or superseded certificate is stamped across the page.
 """
 
 import io
+from pathlib import Path
 
 import segno
 from django.conf import settings
@@ -13,16 +17,18 @@ from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from completion.models import Certificate
 
-SERIF = "HeiseiMin-W3"
-SANS = "HeiseiKakuGo-W5"
+FONTS = Path(__file__).resolve().parent / "fonts"
+SERIF = "IPAexMincho"
+SANS = "IPAexGothic"
 ACCENT = HexColor("#1f5f8b")
-pdfmetrics.registerFont(UnicodeCIDFont(SERIF))
-pdfmetrics.registerFont(UnicodeCIDFont(SANS))
+STAMP = HexColor("#b3261e")
+pdfmetrics.registerFont(TTFont(SERIF, FONTS / "ipaexm.ttf"))
+pdfmetrics.registerFont(TTFont(SANS, FONTS / "ipaexg.ttf"))
 
 
 def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> None:
@@ -40,13 +46,34 @@ def _draw_qr(pdf: canvas.Canvas, url: str, x: float, y: float, size: float) -> N
     pdf.drawPath(path, stroke=0, fill=1)
 
 
+def _draw_stamp(pdf: canvas.Canvas, certificate: Certificate, width, height) -> None:
+    if certificate.revoked_at is not None:
+        title = _("REVOKED")
+        when = certificate.revoked_at
+    else:
+        title = _("SUPERSEDED")
+        when = certificate.superseded_at
+    note = _("on %(date)s — see the verification page") % {
+        "date": formats.date_format(when.date(), "DATE_FORMAT")
+    }
+    pdf.saveState()
+    pdf.translate(width / 2, height / 2)
+    pdf.rotate(20)
+    pdf.setFillColor(STAMP)
+    pdf.setStrokeColor(STAMP)
+    pdf.setLineWidth(4)
+    pdf.rect(-300, -60, 600, 130)
+    pdf.setFont(SANS, 64)
+    pdf.drawCentredString(0, -5, title)
+    pdf.setFont(SANS, 16)
+    pdf.drawCentredString(0, -45, note)
+    pdf.restoreState()
+
+
 def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
-    enrollment = certificate.enrollment
-    course = certificate.course
-    user = enrollment.user
+    """Only the frozen record is read: never the live user or course."""
     verify_url = settings.SITE_URL + certificate.get_absolute_url()
-    series = getattr(course, "certificate_series", None)
-    issuer = (series.issuer if series else "") or course.title
+    issuer = certificate.issuer_name
     width, height = landscape(A4)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
@@ -64,7 +91,7 @@ def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
         pdf.drawCentredString(width / 2, height - 130, _("Certificate of completion"))
         pdf.setFillColor(HexColor("#1d232b"))
         pdf.setFont(SERIF, 34)
-        pdf.drawCentredString(width / 2, height - 215, user.get_full_name())
+        pdf.drawCentredString(width / 2, height - 215, certificate.name_in(language))
         pdf.setFont(SANS, 15)
         pdf.drawCentredString(
             width / 2,
@@ -72,10 +99,12 @@ def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
             _("has completed the course"),
         )
         pdf.setFont(SERIF, 22)
-        pdf.drawCentredString(width / 2, height - 305, course.title)
+        pdf.drawCentredString(width / 2, height - 305, certificate.course_title)
         pdf.setFont(SANS, 14)
         line = " · ".join(
-            part for part in [course.term, certificate.tier.name_in(language)] if part
+            part
+            for part in [certificate.course_term, certificate.tier_name_in(language)]
+            if part
         )
         pdf.drawCentredString(width / 2, height - 335, line)
 
@@ -90,6 +119,8 @@ def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
         for index, text in enumerate(details):
             pdf.drawString(70, 150 - index * 18, text)
         _draw_qr(pdf, verify_url, width - 190, 70, 110)
+        if not certificate.is_valid:
+            _draw_stamp(pdf, certificate, width, height)
     pdf.showPage()
     pdf.save()
     return buffer.getvalue()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -23,10 +23,14 @@ from django.utils.translation import gettext as _
 
 from completion.models import (
     Certificate,
+    CertificateCorrection,
+    CertificateEvent,
     CertificateSeries,
     CompletionOverride,
     CompletionRecord,
     CompletionTier,
+    PrintedName,
+    tier_criteria,
 )
 from completion.rules import Metrics, TierRules, decide
 from courses.models import Course, Enrollment
@@ -232,46 +236,227 @@ def _insert_records(course: Course, rows: list[tuple], now) -> None:
         cursor.execute(_NEW_RECORDS_INSERT)
 
 
-def certificates_issue(*, course: Course) -> int:
+class CertificateError(Exception):
+    """A certificate action that cannot be done; the message says why."""
+
+
+def _series_for_update(course: Course) -> CertificateSeries:
+    series, _ = CertificateSeries.objects.get_or_create(
+        course=course,
+        defaults={"prefix": course.slug.upper().replace("-", "")[:12]},
+    )
+    return CertificateSeries.objects.select_for_update().get(pk=series.pk)
+
+
+def certificates_issue(
+    *, course: Course, enrollment_ids: list[int] | None = None
+) -> int:
     """Give every completing learner without a certificate one, numbered from
-    the course's series. The series row is locked, so concurrent runs queue
-    here and never hand out a number twice."""
+    the course's series and frozen with the name they confirmed (else their
+    display name). A learner with neither gets theirs when they confirm a
+    name. The series row is locked, so concurrent runs queue here and never
+    hand out a number twice."""
     with _own_writes():
-        series, _ = CertificateSeries.objects.get_or_create(
-            course=course,
-            defaults={"prefix": course.slug.upper().replace("-", "")[:12]},
-        )
-        series = CertificateSeries.objects.select_for_update().get(pk=series.pk)
+        series = _series_for_update(course)
         records = CompletionRecord.objects.filter(
             Q(override_outcome=Outcome.COMPLETE)
             | Q(override_outcome="", outcome=Outcome.COMPLETE),
+            ~Exists(Certificate.objects.filter(enrollment=OuterRef("enrollment_id"))),
             course=course,
-            enrollment__certificate__isnull=True,
         ).order_by("enrollment_id")
-        records = list(records)
+        if enrollment_ids is not None:
+            records = records.filter(enrollment_id__in=enrollment_ids)
+        records = list(
+            records.select_related("enrollment__user", "enrollment__printed_name")
+        )
         if not records:
             return 0
+        tiers = {tier.pk: tier for tier in CompletionTier.objects.filter(course=course)}
+        criteria = {pk: tier_criteria(tier) for pk, tier in tiers.items()}
         number = series.next_number
+        now = timezone.now()
         certificates = []
         for record in records:
             tier_id = record.final_tier_id
-            if tier_id is None:
+            printed = getattr(record.enrollment, "printed_name", None)
+            name = printed.name if printed else record.enrollment.user.display_name
+            if tier_id is None or not name.strip():
                 continue
-            certificates.append(
-                Certificate(
-                    enrollment_id=record.enrollment_id,
-                    course=course,
-                    number=number,
-                    serial=f"{series.prefix}-{number:06d}",
-                    tier_id=tier_id,
-                )
+            certificate = Certificate(
+                enrollment=record.enrollment,
+                course=course,
+                number=number,
+                serial=f"{series.prefix}-{number:06d}",
+                tier=tiers[tier_id],
+                issued_at=now,
             )
+            certificate.freeze(
+                name=name,
+                name_latin=printed.name_latin if printed else "",
+                issuer=series.issuer,
+                criteria=criteria[tier_id],
+            )
+            certificates.append(certificate)
             number += 1
         Certificate.objects.bulk_create(certificates, batch_size=CHUNK)
+        CertificateEvent.objects.bulk_create(
+            [
+                CertificateEvent(
+                    certificate_id=certificate.pk,
+                    kind=CertificateEvent.Kind.ISSUED,
+                    at=now,
+                    detail={"serial": certificate.serial},
+                )
+                for certificate in certificates
+            ],
+            batch_size=CHUNK,
+        )
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + len(certificates)
         )
         return len(certificates)
+
+
+def printed_name_confirm(*, enrollment: Enrollment, name: str, name_latin: str):
+    """Record the name the learner wants on their certificate. If staff have
+    already certified the course and this learner completed but was waiting
+    for a name, their certificate is issued now."""
+    name, name_latin = name.strip(), name_latin.strip()
+    if not name:
+        raise CertificateError(_("Enter your name as it should be printed."))
+    if Certificate.objects.filter(enrollment=enrollment).exists():
+        raise CertificateError(
+            _("Your certificate is already issued: ask for a correction instead.")
+        )
+    PrintedName.objects.update_or_create(
+        enrollment=enrollment,
+        defaults={"name": name, "name_latin": name_latin, "confirmed_at": timezone.now()},
+    )
+    if Certificate.objects.filter(course_id=enrollment.course_id).exists():
+        certificates_issue(course=enrollment.course, enrollment_ids=[enrollment.pk])
+
+
+def certificate_correction_request(
+    *, certificate: Certificate, name: str, name_latin: str, message: str, by
+) -> CertificateCorrection:
+    name, name_latin = name.strip(), name_latin.strip()
+    if not name:
+        raise CertificateError(_("Enter your name as it should be printed."))
+    if not certificate.is_valid:
+        raise CertificateError(_("Only a valid certificate can be corrected."))
+    if (name, name_latin) == (certificate.holder_name, certificate.holder_name_latin):
+        raise CertificateError(_("That is the name the certificate already shows."))
+    if certificate.corrections.filter(
+        status=CertificateCorrection.Status.PENDING
+    ).exists():
+        raise CertificateError(_("A correction is already waiting for staff."))
+    with transaction.atomic():
+        correction = CertificateCorrection.objects.create(
+            certificate=certificate,
+            name=name,
+            name_latin=name_latin,
+            message=message.strip(),
+        )
+        CertificateEvent.objects.create(
+            certificate=certificate,
+            kind=CertificateEvent.Kind.CORRECTION_REQUESTED,
+            by=by,
+            detail={"name": name, "name_latin": name_latin, "message": message},
+        )
+    return correction
+
+
+def certificate_correction_approve(
+    *, correction: CertificateCorrection, by, note: str = ""
+) -> Certificate:
+    """Re-issue with the corrected name: a new serial and code, everything
+    else copied from the old certificate (the record is not re-decided); the
+    old one is marked superseded and points to the new one."""
+    with _own_writes():
+        correction = CertificateCorrection.objects.select_for_update().get(
+            pk=correction.pk
+        )
+        if correction.status != CertificateCorrection.Status.PENDING:
+            raise CertificateError(_("This correction was already decided."))
+        old = Certificate.objects.select_for_update().get(pk=correction.certificate_id)
+        if not old.is_valid:
+            raise CertificateError(_("Only a valid certificate can be corrected."))
+        series = _series_for_update(old.course)
+        now = timezone.now()
+        Certificate.objects.filter(pk=old.pk).update(superseded_at=now)
+        new = Certificate.objects.create(
+            enrollment_id=old.enrollment_id,
+            course_id=old.course_id,
+            tier_id=old.tier_id,
+            number=series.next_number,
+            serial=f"{series.prefix}-{series.next_number:06d}",
+            issued_at=now,
+            holder_name=correction.name,
+            holder_name_latin=correction.name_latin,
+            course_title=old.course_title,
+            course_term=old.course_term,
+            tier_name_ja=old.tier_name_ja,
+            tier_name_en=old.tier_name_en,
+            criteria=old.criteria,
+            issuer_name=old.issuer_name,
+            recipient_salt=old.recipient_salt,
+            recipient_hash=old.recipient_hash,
+            emailed_at=old.emailed_at,
+        )
+        CertificateSeries.objects.filter(pk=series.pk).update(
+            next_number=F("next_number") + 1
+        )
+        Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
+        correction.status = CertificateCorrection.Status.APPROVED
+        correction.decided_by = by
+        correction.decided_at = now
+        correction.staff_note = note.strip()
+        correction.new_certificate = new
+        correction.save()
+        detail = {"from": old.serial, "to": new.serial, "correction": correction.pk}
+        CertificateEvent.objects.bulk_create(
+            [
+                CertificateEvent(
+                    certificate=old,
+                    kind=CertificateEvent.Kind.SUPERSEDED,
+                    by=by,
+                    at=now,
+                    detail=detail,
+                ),
+                CertificateEvent(
+                    certificate=new,
+                    kind=CertificateEvent.Kind.ISSUED,
+                    by=by,
+                    at=now,
+                    detail=detail,
+                ),
+            ]
+        )
+    return new
+
+
+def certificate_correction_deny(
+    *, correction: CertificateCorrection, by, note: str
+) -> None:
+    if not note.strip():
+        raise CertificateError(_("Say why, for the learner."))
+    with transaction.atomic():
+        claimed = CertificateCorrection.objects.filter(
+            pk=correction.pk, status=CertificateCorrection.Status.PENDING
+        ).update(
+            status=CertificateCorrection.Status.DENIED,
+            decided_by=by,
+            decided_at=timezone.now(),
+            staff_note=note.strip(),
+        )
+        if not claimed:
+            raise CertificateError(_("This correction was already decided."))
+        CertificateEvent.objects.create(
+            certificate_id=correction.certificate_id,
+            kind=CertificateEvent.Kind.CORRECTION_DENIED,
+            by=by,
+            detail={"correction": correction.pk, "note": note.strip()},
+        )
 
 
 def completion_override(
@@ -305,10 +490,20 @@ def completion_override(
     return record
 
 
-def certificate_revoke(*, certificate: Certificate, reason: str) -> None:
-    Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_reason=reason
-    )
+def certificate_revoke(*, certificate: Certificate, reason: str, by=None) -> None:
+    """Revoke: the verification page, the PDF and the credential's status
+    list all say so from now on. `reason` is shown publicly (may be empty)."""
+    with transaction.atomic():
+        revoked = Certificate.objects.filter(
+            pk=certificate.pk, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now(), revoked_reason=reason.strip())
+        if revoked:
+            CertificateEvent.objects.create(
+                certificate_id=certificate.pk,
+                kind=CertificateEvent.Kind.REVOKED,
+                by=by,
+                detail={"reason": reason.strip()},
+            )
 
 
 # Background runs -------------------------------------------------------------

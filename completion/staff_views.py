@@ -13,8 +13,21 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from completion import selectors, services
-from completion.forms import DashboardFilterForm, OverrideForm, ReminderForm
-from completion.models import CompletionOverride, CompletionRecord, CompletionTier
+from completion.forms import (
+    CorrectionDecisionForm,
+    DashboardFilterForm,
+    OverrideForm,
+    ReminderForm,
+    RevokeForm,
+)
+from completion.models import (
+    Certificate,
+    CertificateCorrection,
+    CertificateEvent,
+    CompletionOverride,
+    CompletionRecord,
+    CompletionTier,
+)
 from courses.access import course_staff_required
 from courses.models import Course, Enrollment
 from lms.csv import csv_response
@@ -226,3 +239,89 @@ def certification_start(request: HttpRequest, course: Course) -> HttpResponse:
     job = services.certification_start(course=course, dry_run=dry_run, by=request.user)
     url = reverse("staff_completion_run", args=[course.slug])
     return redirect(f"{url}?{urlencode({'job': job.pk})}")
+
+
+@course_staff_required
+def certificates(request: HttpRequest, course: Course) -> HttpResponse:
+    """Name corrections waiting for a decision, revocation, and the audit
+    trail of every certificate of the course."""
+    if request.method == "POST":
+        _certificate_action(request, course)
+        return redirect("staff_certificates", slug=course.slug)
+    pending = (
+        CertificateCorrection.objects.filter(
+            certificate__course=course, status=CertificateCorrection.Status.PENDING
+        )
+        .select_related("certificate")
+        .order_by("requested_at")
+    )
+    events = CertificateEvent.objects.filter(certificate__course=course).select_related(
+        "certificate", "by"
+    )
+    page = Paginator(events.order_by("-at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "completion/staff/certificates.html",
+        {
+            "course": course,
+            "pending": [
+                (
+                    c,
+                    CorrectionDecisionForm(
+                        initial={"correction": c.pk}, auto_id=f"c{c.pk}_%s"
+                    ),
+                )
+                for c in pending
+            ],
+            "revoke_form": RevokeForm(),
+            "page": page,
+        },
+    )
+
+
+def _certificate_action(request: HttpRequest, course: Course) -> None:
+    if "serial" in request.POST:
+        form = RevokeForm(request.POST)
+        certificate = form.is_valid() and (
+            Certificate.objects.filter(
+                course=course, serial=form.cleaned_data["serial"].strip()
+            ).first()
+        )
+        if not certificate:
+            messages.error(request, _("No certificate of this course has that serial."))
+            return
+        services.certificate_revoke(
+            certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
+        )
+        messages.success(
+            request, _("Certificate %(serial)s is revoked.") % {"serial": certificate.serial}
+        )
+        return
+    form = CorrectionDecisionForm(request.POST)
+    correction = form.is_valid() and (
+        CertificateCorrection.objects.filter(
+            pk=form.cleaned_data["correction"], certificate__course=course
+        ).first()
+    )
+    if not correction:
+        messages.error(request, _("That correction request does not exist."))
+        return
+    try:
+        if form.cleaned_data["decision"] == "approve":
+            new = services.certificate_correction_approve(
+                correction=correction, by=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(
+                request,
+                _("Re-issued as %(serial)s; the old certificate is superseded.")
+                % {"serial": new.serial},
+            )
+        else:
+            services.certificate_correction_deny(
+                correction=correction, by=request.user, note=form.cleaned_data["note"]
+            )
+            messages.success(request, _("The correction was denied."))
+    except services.CertificateError as error:
+        messages.error(request, str(error))

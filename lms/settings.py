@@ -315,6 +315,9 @@ MEDIA_ACCEL_PREFIX = "/protected-media/"
 # Files no web server may serve (competition answer keys, prediction files,
 # reports): read only by views that check permission.
 PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", BASE_DIR / "private"))
+# The Ed25519 keys that sign certificates' Open Badges credentials (default
+# PRIVATE_MEDIA_ROOT/credential-keys): outside the database, back them up.
+CREDENTIAL_KEY_DIR = os.environ.get("CREDENTIAL_KEY_DIR", "")
 # Media in an S3-compatible bucket instead of MEDIA_ROOT (needs the optional
 # `s3` extra, django-storages): protected files are then answered with a
 # redirect to a signed URL that expires after MEDIA_SIGNED_URL_SECONDS.
