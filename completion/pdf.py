@@ -76,7 +76,15 @@ def certificate_pdf(certificate: Certificate, *, language: str) -> bytes:
     issuer = certificate.issuer_name
     width, height = landscape(A4)
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    # The initial font is one of ours, or ReportLab references (unembedded)
+    # Helvetica before the first setFont.
+    pdf = canvas.Canvas(
+        buffer,
+        pagesize=(width, height),
+        pageCompression=1,
+        initialFontName=SANS,
+        lang=language,
+    )
     with translation.override(language):
         pdf.setTitle(_("Certificate of completion"))
         pdf.setAuthor(issuer)

@@ -44,3 +44,10 @@ def enrollments(user_factory, course):
         ]
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def credential_keys(settings, tmp_path):
+    """Each test signs with keys of its own, never the machine's."""
+    settings.CREDENTIAL_KEY_DIR = tmp_path / "credential-keys"
+    return settings.CREDENTIAL_KEY_DIR
