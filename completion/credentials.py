@@ -93,7 +93,8 @@ def signing_keys() -> list[tuple[str, OKPKey]]:
         _write_key(1)
         files = _key_files()
     return [
-        (f"key-{number}", OKPKey.import_key(path.read_bytes())) for number, path in files
+        (f"key-{number}", OKPKey.import_key(path.read_bytes()))
+        for number, path in files
     ]
 
 
@@ -211,7 +212,9 @@ def credential_for(certificate: Certificate) -> dict:
             "statusListIndex": str(certificate.pk),
             "statusListCredential": _url("certificate_status_list"),
         },
-        "credentialSchema": [{"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}],
+        "credentialSchema": [
+            {"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}
+        ],
     }
 
 

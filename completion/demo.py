@@ -1,12 +1,14 @@
 """Demo: completion rules for the demo course (completed and honors), records
 from a certification run, and a certificate for the demo learner (through an
-override with the reason "demo": mid-course, nobody has ten weeks yet)."""
+override with the reason "demo": mid-course, nobody has ten weeks yet), in
+the name they confirmed, with its Open Badges credential."""
 
 from completion.models import (
     CertificateSeries,
     CompletionRecord,
     CompletionRule,
     CompletionTier,
+    PrintedName,
 )
 from completion.selectors import learner_metrics
 from completion.services import (
@@ -58,5 +60,9 @@ def seed(*, course, admin, staff, learner) -> None:
     )
     completion_override(
         record=record, outcome="complete", tier=completed, reason="demo", by=admin
+    )
+    PrintedName.objects.get_or_create(
+        enrollment=enrollment,
+        defaults={"name": "山田 花子", "name_latin": "Hanako Yamada"},
     )
     certificates_issue(course=course)

@@ -330,7 +330,11 @@ def printed_name_confirm(*, enrollment: Enrollment, name: str, name_latin: str):
         )
     PrintedName.objects.update_or_create(
         enrollment=enrollment,
-        defaults={"name": name, "name_latin": name_latin, "confirmed_at": timezone.now()},
+        defaults={
+            "name": name,
+            "name_latin": name_latin,
+            "confirmed_at": timezone.now(),
+        },
     )
     if Certificate.objects.filter(course_id=enrollment.course_id).exists():
         certificates_issue(course=enrollment.course, enrollment_ids=[enrollment.pk])

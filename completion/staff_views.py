@@ -296,7 +296,8 @@ def _certificate_action(request: HttpRequest, course: Course) -> None:
             certificate=certificate, reason=form.cleaned_data["reason"], by=request.user
         )
         messages.success(
-            request, _("Certificate %(serial)s is revoked.") % {"serial": certificate.serial}
+            request,
+            _("Certificate %(serial)s is revoked.") % {"serial": certificate.serial},
         )
         return
     form = CorrectionDecisionForm(request.POST)

@@ -93,9 +93,7 @@ def _unknown(request: HttpRequest, code: str, *, as_json: bool) -> HttpResponse:
 def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     """Public: anyone holding a certificate can check it is genuine; a
     client that prefers JSON gets the record for machines."""
-    wants_json = (
-        request.get_preferred_type(["text/html", JSON_TYPE]) == JSON_TYPE
-    )
+    wants_json = request.get_preferred_type(["text/html", JSON_TYPE]) == JSON_TYPE
     if limited := _rate_limited(request):
         return limited
     certificate = _find_certificate(code)
@@ -168,9 +166,7 @@ def certificate_status_list(request: HttpRequest) -> HttpResponse:
 
 def did_document(request: HttpRequest) -> HttpResponse:
     """The issuer's did:web document: every key that ever signed."""
-    return JsonResponse(
-        credentials.did_document(), content_type="application/did+json"
-    )
+    return JsonResponse(credentials.did_document(), content_type="application/did+json")
 
 
 def linkedin_url(certificate: Certificate) -> str:

@@ -19,7 +19,6 @@ from completion.services import (
     certificate_correction_approve,
     certificate_correction_deny,
     certificate_correction_request,
-    certificate_revoke,
     certification_compute,
     printed_name_confirm,
 )
@@ -96,7 +95,7 @@ def test_a_learner_without_a_name_is_never_shown_by_email(
     assert not Certificate.objects.filter(enrollment=enrollment).exists()
     client.force_login(learner)
     page = client.get(reverse("progress", args=[course.slug])).content.decode()
-    assert "Confirm my name" in page or "名前を確定" in page
+    assert "Confirm my name" in page or "この氏名で確定する" in page
 
     client.post(
         reverse("progress_certificate_name", args=[course.slug]),
@@ -246,11 +245,12 @@ def test_a_revoked_certificate_says_so_on_every_surface(
         reverse("progress", args=[course.slug]), HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
 
-    assert "失効" in text
-    assert "has been revoked" in page and "Plagiarised report" in page
+    assert "取消" in text
+    # the learner reads Japanese (their language)
+    assert "取り消されています" in page and "Plagiarised report" in page
     assert record["status"] == "revoked"
     assert record["revocation_reason"] == "Plagiarised report"
-    assert "has been revoked" in progress
+    assert "取り消されています" in progress
     assert CertificateEvent.objects.filter(kind="revoked", by=staff).exists()
 
 

@@ -18,3 +18,17 @@ def test_the_demo_sets_rules_records_and_a_certificate_once(
     assert certificate.enrollment == Enrollment.objects.get(user=learner)
     assert certificate.serial == "LLM2026-000001"
     assert CompletionRecord.objects.filter(course=course).exists()
+    assert certificate.holder_name == "山田 花子"
+    assert certificate.holder_name_latin == "Hanako Yamada"
+
+
+def test_the_demo_certificate_has_a_downloadable_credential(
+    client, course, learner, course_admin, staff
+):
+    demo.seed(course=course, admin=course_admin, staff=staff, learner=learner)
+    certificate = Certificate.objects.get()
+
+    response = client.get(f"/certificates/{certificate.code}.json")
+
+    assert response.status_code == 200
+    assert response.json()["type"] == "EnvelopedVerifiableCredential"

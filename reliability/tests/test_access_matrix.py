@@ -71,6 +71,7 @@ RULES = [
     (r"^courses/<slug:slug>/$", PUBLIC),
     (r"^certificates/<str:code>\.pdf$", CERTIFICATE_PDF),
     (r"^certificates/", PUBLIC),
+    (r"^\.well-known/did\.json$", PUBLIC),  # the certificate issuer's keys
     (r"^jobs/", JOB),
     (r"^accounts/profile/$", SIGNED_IN),
     (r"^(|healthz|i18n/setlang/)$", PUBLIC),
