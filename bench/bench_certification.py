@@ -398,8 +398,8 @@ def main() -> None:
             bare_pdf(
                 [
                     "修了証",
-                    certificate.enrollment.user.get_full_name(),
-                    certificate.course.title,
+                    certificate.holder_name,
+                    certificate.course_title,
                     certificate.serial,
                 ],
                 settings.SITE_URL + certificate.get_absolute_url(),
