@@ -2,6 +2,7 @@ import pytest
 
 from completion.models import CompletionRule, CompletionTier
 from courses.models import Enrollment
+from lms.tests.browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 Kind = CompletionRule.Kind
 

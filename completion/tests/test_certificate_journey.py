@@ -11,7 +11,7 @@ from django.urls import reverse
 from completion.models import Certificate, CompletionRecord
 from completion.services import certificates_issue, completion_override
 from journeys.tests.support import Visitor
-from lms.tests.browser import browser, requires_chromium  # noqa: F401
+from lms.tests.browser import requires_chromium
 
 pytestmark = [
     pytest.mark.browser,
