@@ -139,7 +139,7 @@ def did_document() -> dict:
     }
 
 
-def _url(name: str, *args) -> str:
+def absolute_url(name: str, *args) -> str:
     return settings.SITE_URL + reverse(name, args=args)
 
 
@@ -161,7 +161,7 @@ def issuer_profile(certificate: Certificate) -> dict:
 
 def credential_for(certificate: Certificate) -> dict:
     """The OpenBadgeCredential, from the certificate's frozen record only."""
-    course_url = _url("course_detail", certificate.course.slug)
+    course_url = absolute_url("course_detail", certificate.course.slug)
     holder = certificate.holder_name
     if certificate.holder_name_latin:
         holder = f"{holder} ({certificate.holder_name_latin})"
@@ -195,7 +195,7 @@ def credential_for(certificate: Certificate) -> dict:
         subject["term"] = certificate.course_term
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
-        "id": _url("certificate_verify", certificate.code),
+        "id": absolute_url("certificate_verify", certificate.code),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"Certificate of completion: {achievement_name}",
         "description": (
@@ -206,11 +206,11 @@ def credential_for(certificate: Certificate) -> dict:
         "validFrom": _iso(certificate.issued_at),
         "credentialSubject": subject,
         "credentialStatus": {
-            "id": f"{_url('certificate_status_list')}#{certificate.pk}",
+            "id": f"{absolute_url('certificate_status_list')}#{certificate.pk}",
             "type": "BitstringStatusListEntry",
             "statusPurpose": "revocation",
             "statusListIndex": str(certificate.pk),
-            "statusListCredential": _url("certificate_status_list"),
+            "statusListCredential": absolute_url("certificate_status_list"),
         },
         "credentialSchema": [
             {"id": OB_SCHEMA, "type": "1EdTechJsonSchemaValidator2019"}
@@ -288,7 +288,7 @@ def encode_list(bits: bytes) -> str:
 
 
 def status_list_credential() -> dict:
-    url = _url("certificate_status_list")
+    url = absolute_url("certificate_status_list")
     return {
         "@context": [VC_CONTEXT],
         "id": url,

@@ -668,12 +668,13 @@ def certificate_emails_start(*, course: Course, by=None) -> Job:
 
 def certificate_message(certificate: Certificate) -> EmailMessage:
     user = certificate.enrollment.user
-    with translation.override(user.language or settings.LANGUAGE_CODE):
+    language = user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
         context = {
             "certificate": certificate,
             "course": certificate.course,
             "user": user,
-            "tier": certificate.tier.name,
+            "tier": certificate.tier_name_in(language),
             "verify_url": settings.SITE_URL + certificate.get_absolute_url(),
             "pdf_url": settings.SITE_URL
             + reverse("certificate_pdf", args=[certificate.code]),

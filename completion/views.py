@@ -70,10 +70,14 @@ def verification_record(certificate: Certificate) -> dict:
         "superseded_at": certificate.superseded_at
         and certificate.superseded_at.isoformat(),
         "superseded_by": successor
-        and credentials._url("certificate_verify", successor.code),
-        "verification_url": credentials._url("certificate_verify", certificate.code),
-        "credential_url": credentials._url("certificate_credential", certificate.code),
-        "credential_jwt_url": credentials._url(
+        and credentials.absolute_url("certificate_verify", successor.code),
+        "verification_url": credentials.absolute_url(
+            "certificate_verify", certificate.code
+        ),
+        "credential_url": credentials.absolute_url(
+            "certificate_credential", certificate.code
+        ),
+        "credential_jwt_url": credentials.absolute_url(
             "certificate_credential_jwt", certificate.code
         ),
     }
@@ -179,7 +183,7 @@ def linkedin_url(certificate: Certificate) -> str:
             "organizationName": certificate.issuer_name,
             "issueYear": issued.year,
             "issueMonth": issued.month,
-            "certUrl": credentials._url("certificate_verify", certificate.code),
+            "certUrl": credentials.absolute_url("certificate_verify", certificate.code),
             "certId": certificate.serial,
         }
     )
