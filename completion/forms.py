@@ -140,6 +140,7 @@ class CorrectionRequestForm(PrintedNameForm):
 class CorrectionDecisionForm(forms.Form):
     correction = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
+        label=_("Decision"),
         choices=[("approve", _("Approve and re-issue")), ("deny", _("Deny"))]
     )
     note = forms.CharField(
