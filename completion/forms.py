@@ -141,7 +141,7 @@ class CorrectionDecisionForm(forms.Form):
     correction = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve and re-issue")), ("deny", _("Deny"))]
+        choices=[("approve", _("Approve and re-issue")), ("deny", _("Deny"))],
     )
     note = forms.CharField(
         label=_("Note to the learner"),
