@@ -28,6 +28,7 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 from joserfc import jws
@@ -285,6 +286,23 @@ def encode_list(bits: bytes) -> str:
     """Multibase base64url (prefix "u", no padding) of the GZIP'd bits."""
     packed = gzip.compress(bits, mtime=0)
     return "u" + base64.urlsafe_b64encode(packed).decode().rstrip("=")
+
+
+STATUS_LIST_CACHE_KEY = "certificate-status-list:v1"
+
+
+def status_list_token() -> str:
+    """The signed status list, cached until a certificate is revoked or
+    superseded (services drop it then)."""
+    token = cache.get(STATUS_LIST_CACHE_KEY)
+    if token is None:
+        token = sign(status_list_credential())
+        cache.set(STATUS_LIST_CACHE_KEY, token, timeout=60 * 60)
+    return token
+
+
+def status_list_changed() -> None:
+    cache.delete(STATUS_LIST_CACHE_KEY)
 
 
 def status_list_credential() -> dict:

@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from completion import credentials
 from completion.models import (
     Certificate,
     CertificateCorrection,
@@ -411,6 +412,7 @@ def certificate_correction_approve(
             next_number=F("next_number") + 1
         )
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
+        _status_list_changed()
         correction.status = CertificateCorrection.Status.APPROVED
         correction.decided_by = by
         correction.decided_at = now
@@ -494,6 +496,13 @@ def completion_override(
     return record
 
 
+def _status_list_changed() -> None:
+    """Drop the cached status list now and again at commit (a request in
+    between may have cached the list as it stood before this change)."""
+    credentials.status_list_changed()
+    transaction.on_commit(credentials.status_list_changed)
+
+
 def certificate_revoke(*, certificate: Certificate, reason: str, by=None) -> None:
     """Revoke: the verification page, the PDF and the credential's status
     list all say so from now on. `reason` is shown publicly (may be empty)."""
@@ -502,6 +511,7 @@ def certificate_revoke(*, certificate: Certificate, reason: str, by=None) -> Non
             pk=certificate.pk, revoked_at__isnull=True
         ).update(revoked_at=timezone.now(), revoked_reason=reason.strip())
         if revoked:
+            _status_list_changed()
             CertificateEvent.objects.create(
                 certificate_id=certificate.pk,
                 kind=CertificateEvent.Kind.REVOKED,

@@ -162,9 +162,10 @@ def certificate_credential_jwt(request: HttpRequest, code: str) -> HttpResponse:
 def certificate_status_list(request: HttpRequest) -> HttpResponse:
     """The Bitstring Status List credential (VC-JWT): which certificates are
     revoked or superseded."""
-    token = credentials.sign(credentials.status_list_credential())
-    response = HttpResponse(token, content_type="application/vc+jwt")
-    response["Cache-Control"] = "public, max-age=300"
+    response = HttpResponse(
+        credentials.status_list_token(), content_type="application/vc+jwt"
+    )
+    response["Cache-Control"] = "public, max-age=60"
     return response
 
 

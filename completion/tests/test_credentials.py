@@ -176,3 +176,22 @@ def test_the_compact_credential_is_served_too(client, certificate):
 
     assert response["Content-Type"] == "application/vc+jwt"
     assert response.content.decode() == _token(client, certificate)
+
+
+def test_a_correction_marks_the_superseded_credential_in_the_status_list(
+    client, certificate, learner, staff
+):
+    from completion.services import (
+        certificate_correction_approve,
+        certificate_correction_request,
+    )
+
+    credential = _verify(client, _token(client, certificate))
+    assert _status_bit(client, credential) == 0  # and now it is cached
+    correction = certificate_correction_request(
+        certificate=certificate, name="山田 華子", name_latin="", message="", by=learner
+    )
+    new = certificate_correction_approve(correction=correction, by=staff)
+
+    assert _status_bit(client, credential) == 1
+    assert _status_bit(client, _verify(client, _token(client, new))) == 0
