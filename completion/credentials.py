@@ -237,11 +237,23 @@ def sign(payload: dict) -> str:
         return jws.serialize_compact(header, body, key, algorithms=[ALGORITHM])
 
 
+def jwt_claims(credential: dict, moment) -> dict:
+    """OB 3.0's VC-JWT: the payload is the credential itself, plus the
+    registered claims it requires (iss = the issuer, jti = the credential id,
+    nbf = when it becomes valid)."""
+    issuer = credential["issuer"]
+    return credential | {
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
+        "jti": credential["id"],
+        "nbf": int(moment.timestamp()),
+    }
+
+
 def credential_jwt(certificate: Certificate) -> str:
     """The signed credential: signed once, on first request, and kept, so it
     stays byte-identical (and keeps its key id across key rotations)."""
     if not certificate.credential_jwt:
-        token = sign(credential_for(certificate))
+        token = sign(jwt_claims(credential_for(certificate), certificate.issued_at))
         Certificate.objects.filter(pk=certificate.pk, credential_jwt="").update(
             credential_jwt=token
         )
@@ -296,7 +308,7 @@ def status_list_token() -> str:
     superseded (services drop it then)."""
     token = cache.get(STATUS_LIST_CACHE_KEY)
     if token is None:
-        token = sign(status_list_credential())
+        token = sign(jwt_claims(status_list_credential(), timezone.now()))
         cache.set(STATUS_LIST_CACHE_KEY, token, timeout=60 * 60)
     return token
 

@@ -195,3 +195,56 @@ def test_a_correction_marks_the_superseded_credential_in_the_status_list(
 
     assert _status_bit(client, credential) == 1
     assert _status_bit(client, _verify(client, _token(client, new))) == 0
+
+
+@pytest.fixture
+def open_badges_verifier(client, settings):
+    """openbadgeslib's Open Badges 3.0 verifier (another project's code),
+    resolving Koza's did:web and status list through this test's client."""
+    from openbadgeslib.ob3.verifier import OB3Verifier
+
+    settings.SITE_URL = "https://koza.example"
+
+    def download(url: str) -> bytes:
+        parts = urlsplit(url)
+        assert parts.scheme == "https" and parts.netloc == "koza.example"
+        response = client.get(parts.path)
+        assert response.status_code == 200, url
+        return response.content
+
+    def verify(token: str, **options):
+        verifier = OB3Verifier.for_issuer_did("did:web:koza.example", download=download)
+        return verifier.verify(token, check_status=True, download=download, **options)
+
+    return verify
+
+
+def test_an_open_badges_verifier_accepts_the_credential_and_then_its_revocation(
+    client, certificate, open_badges_verifier
+):
+    from openbadgeslib.ob3.verifier import OB3VerificationError
+
+    token = _token(client, certificate)
+
+    credential = open_badges_verifier(token, verify_status_list=True)
+    certificate_revoke(certificate=certificate, reason="")
+
+    assert credential.issuer.id == "did:web:koza.example"
+    with pytest.raises(OB3VerificationError, match="revocation"):
+        open_badges_verifier(token, verify_status_list=True)
+
+
+def test_an_open_badges_verifier_picks_the_rotated_key_by_its_id(
+    client, certificate, course, tiers, enrollments, open_badges_verifier
+):
+    old_token = _token(client, certificate)
+    call_command("credential_key_rotate", stdout=io.StringIO())
+    (other,) = enrollments(1)
+    later = Certificate.objects.create(
+        enrollment=other, course=course, number=2, serial="LLM-2", tier=tiers[0]
+    )
+
+    # The status list is signed with the newest key; openbadgeslib checks a
+    # list with the first key of the DID document, so only the bit is read.
+    assert open_badges_verifier(old_token, verify_status_list=False)
+    assert open_badges_verifier(_token(client, later), verify_status_list=False)
