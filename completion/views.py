@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,11 +107,9 @@ def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
     if wants_json:
         return _json_record(certificate)
     response = render(
-        request,
-        "completion/certificate_verify.html",
-        {"certificate": certificate, "linkedin_url": linkedin_url(certificate)},
+        request, "completion/certificate_verify.html", {"certificate": certificate}
     )
-    response["Vary"] = "Accept, Accept-Language, Cookie"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -118,7 +117,7 @@ def _json_record(certificate: Certificate) -> HttpResponse:
     response = JsonResponse(
         verification_record(certificate), json_dumps_params={"ensure_ascii": False}
     )
-    response["Vary"] = "Accept"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
