@@ -3,6 +3,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Case, CharField, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -88,14 +90,61 @@ class CompletionRule(models.Model):
         return f"{self.get_kind_display()} {self.threshold}"
 
 
+class Outcome(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    COMPLETE = "complete", _("Complete")
+    INCOMPLETE = "incomplete", _("Incomplete")
+
+
+# The final outcome, defined once: a staff override wins over the computed
+# outcome (and brings its own tier). `final_decision` says it in Python (the
+# certification run deciding in memory, a record's properties);
+# `final_decision_sql` says the same as SQL for querysets (the dashboard's
+# filters and sorts, issuing certificates), reading the record through
+# `prefix` ("completion__" from an enrollment). A test checks they agree on
+# every combination.
+
+
+def final_decision(
+    *, outcome: str, tier_id, override_outcome: str, override_tier_id
+) -> tuple[str, int | None]:
+    """(final outcome, final tier id) of a record."""
+    if override_outcome:
+        return override_outcome, override_tier_id
+    return outcome, tier_id
+
+
+def final_decision_sql(prefix: str = "") -> dict:
+    """`final_outcome` and `final_tier` annotations (a missing record, through
+    `prefix`, is pending)."""
+    overridden = ~Q(**{f"{prefix}override_outcome": ""})
+    return {
+        "final_outcome": Coalesce(
+            NullIf(F(f"{prefix}override_outcome"), Value("")),
+            F(f"{prefix}outcome"),
+            Value(Outcome.PENDING.value),
+            output_field=CharField(),
+        ),
+        "final_tier": Case(
+            When(overridden, then=F(f"{prefix}override_tier_id")),
+            default=F(f"{prefix}tier_id"),
+            output_field=IntegerField(),
+        ),
+    }
+
+
+class CompletionRecordQuerySet(models.QuerySet):
+    def with_final_decision(self) -> "CompletionRecordQuerySet":
+        """`final_outcome` and `final_tier` to filter and order on (aliases: a
+        record reads its own through the properties below)."""
+        return self.alias(**final_decision_sql())
+
+
 class CompletionRecord(models.Model):
     """The certification outcome of one enrollment: the metrics it was decided
     on, the computed decision and, when staff overrode it, the override."""
 
-    class Outcome(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        COMPLETE = "complete", _("Complete")
-        INCOMPLETE = "incomplete", _("Incomplete")
+    Outcome = Outcome
 
     enrollment = models.OneToOneField(
         "courses.Enrollment", on_delete=models.CASCADE, related_name="completion"
@@ -138,6 +187,8 @@ class CompletionRecord(models.Model):
     )
     override_at = models.DateTimeField(_("overridden at"), null=True, blank=True)
 
+    objects = CompletionRecordQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["course", "outcome"])]
         verbose_name = _("completion record")
@@ -146,14 +197,21 @@ class CompletionRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.enrollment_id}: {self.final_outcome}"
 
+    def _final(self) -> tuple[str, int | None]:
+        return final_decision(
+            outcome=self.outcome,
+            tier_id=self.tier_id,
+            override_outcome=self.override_outcome,
+            override_tier_id=self.override_tier_id,
+        )
+
     @property
     def final_outcome(self) -> str:
-        """The override when there is one, else the computed outcome."""
-        return self.override_outcome or self.outcome
+        return self._final()[0]
 
     @property
     def final_tier_id(self) -> int | None:
-        return self.override_tier_id if self.override_outcome else self.tier_id
+        return self._final()[1]
 
 
 class CompletionOverride(models.Model):

@@ -12,26 +12,26 @@ from decimal import Decimal
 from itertools import batched
 
 from django.db.models import (
-    Case,
-    CharField,
     Count,
     Exists,
-    F,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
-    Value,
-    When,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from competitions.models import Competition, Participant
 from competitions.selectors import leaderboard, users_with_scored_entry
-from completion.models import CompletionRecord, CompletionRule, CompletionTier
+from completion.models import (
+    CompletionRecord,
+    CompletionRule,
+    CompletionTier,
+    final_decision_sql,
+)
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Lecture
 from quizzes.homework.models import PASSED, Homework, Submission
@@ -281,20 +281,7 @@ def dashboard_rows(
                 ),
                 0,
             ),
-            final_outcome=Coalesce(
-                NullIf(F("completion__override_outcome"), Value("")),
-                F("completion__outcome"),
-                Value(Outcome.PENDING),
-                output_field=CharField(),
-            ),
-            final_tier=Case(
-                When(
-                    ~Q(completion__override_outcome=""),
-                    then=F("completion__override_tier_id"),
-                ),
-                default=F("completion__tier_id"),
-                output_field=IntegerField(),
-            ),
+            **final_decision_sql("completion__"),
         )
     )
     if outcome:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -31,6 +31,7 @@ from completion.models import (
     CompletionRecord,
     CompletionTier,
     PrintedName,
+    final_decision,
     tier_criteria,
 )
 from completion.rules import Metrics, TierRules, decide
@@ -116,9 +117,12 @@ def certification_compute(
         complete, tier_id = decide(learner_metrics, tiers)
         outcome = Outcome.COMPLETE if complete else Outcome.INCOMPLETE
         old = existing.get(enrollment_id)
-        final_outcome, final_tier = outcome, tier_id
-        if old and old["override_outcome"]:
-            final_outcome, final_tier = old["override_outcome"], old["override_tier_id"]
+        final_outcome, final_tier = final_decision(
+            outcome=outcome,
+            tier_id=tier_id,
+            override_outcome=old["override_outcome"] if old else "",
+            override_tier_id=old["override_tier_id"] if old else None,
+        )
         if final_outcome == Outcome.COMPLETE:
             summary.complete += 1
             tier_counts[final_tier] += 1
@@ -129,7 +133,12 @@ def certification_compute(
                 )
             to_create.append((enrollment_id, learner_json, outcome, tier_id))
             continue
-        old_final = old["override_outcome"] or old["outcome"]
+        old_final, _ = final_decision(
+            outcome=old["outcome"],
+            tier_id=old["tier_id"],
+            override_outcome=old["override_outcome"],
+            override_tier_id=old["override_tier_id"],
+        )
         if old_final != final_outcome:
             summary.flips.append(
                 {"enrollment": enrollment_id, "from": old_final, "to": final_outcome}
@@ -259,12 +268,17 @@ def certificates_issue(
     hand out a number twice."""
     with _own_writes():
         series = _series_for_update(course)
-        records = CompletionRecord.objects.filter(
-            Q(override_outcome=Outcome.COMPLETE)
-            | Q(override_outcome="", outcome=Outcome.COMPLETE),
-            ~Exists(Certificate.objects.filter(enrollment=OuterRef("enrollment_id"))),
-            course=course,
-        ).order_by("enrollment_id")
+        records = (
+            CompletionRecord.objects.with_final_decision()
+            .filter(
+                ~Exists(
+                    Certificate.objects.filter(enrollment=OuterRef("enrollment_id"))
+                ),
+                course=course,
+                final_outcome=Outcome.COMPLETE,
+            )
+            .order_by("enrollment_id")
+        )
         if enrollment_ids is not None:
             records = records.filter(enrollment_id__in=enrollment_ids)
         records = list(
