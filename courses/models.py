@@ -384,6 +384,54 @@ class Lecture(models.Model):
 LIVE_LINK_LEAD = timedelta(minutes=30)
 
 
+# The window states of a lecture item (homework, survey) that accept answers.
+ACCEPTING_WINDOWS = ("open", "late")
+
+
+class LectureItemQuerySet(models.QuerySet):
+    """What learners answer per lecture (homework, surveys): who may answer
+    which item when, defined once for both. Each item's queryset says its own
+    timing in `with_window(now)`, annotating `window` as one of "not_open",
+    "open", "late" or "closed"; everything else is here.
+
+    Every write path asks `accepting()`: the full (ORM) paths run it as a
+    query, the one-statement homework submit on PostgreSQL compiles it into
+    its SQL (`quizzes.homework.services._direct_sql`), and pages read the
+    window from `with_window()`."""
+
+    def with_window(self, now) -> "LectureItemQuerySet":
+        raise NotImplementedError
+
+    def visible_to_learners(self) -> "LectureItemQuerySet":
+        """Published items of published lectures of courses that are not
+        drafts."""
+        return self.filter(published=True, lecture__published=True).exclude(
+            lecture__course__state=Course.State.DRAFT
+        )
+
+    def accepting(self, *, user_id, now) -> "LectureItemQuerySet":
+        """Items the user may write answers to (drafts or a submission) at
+        `now`, with `late` annotated: visible to learners, in their window,
+        and the user an approved learner of the course. Staff are not
+        learners: they try an item without anything being stored."""
+        approved = Enrollment.objects.filter(
+            course_id=models.OuterRef("lecture__course_id"),
+            user_id=user_id,
+            status=Enrollment.Status.APPROVED,
+        )
+        return (
+            self.visible_to_learners()
+            .with_window(now)
+            .filter(window__in=ACCEPTING_WINDOWS)
+            .filter(models.Exists(approved))
+            .annotate(
+                late=models.ExpressionWrapper(
+                    models.Q(window="late"), output_field=models.BooleanField()
+                )
+            )
+        )
+
+
 class Announcement(models.Model):
     """A message from staff to a course's learners, optionally also emailed."""
 

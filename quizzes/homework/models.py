@@ -20,10 +20,8 @@ from django.db import models
 from django.db.models import (
     BooleanField,
     Case,
-    Exists,
     ExpressionWrapper,
     F,
-    OuterRef,
     Q,
     Value,
     When,
@@ -32,6 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import LectureItemQuerySet
 from lms.db import AddDays
 
 __all__ = [
@@ -81,25 +80,9 @@ class HomeworkState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-ACCEPTING_STATES = (HomeworkState.OPEN, HomeworkState.LATE)
-
-
-class HomeworkQuerySet(models.QuerySet):
-    """The rules of who may answer which homework when, defined once.
-
-    Every write path asks `accepting()`: the full (ORM) path runs it as a
-    query, the one-statement submit on PostgreSQL compiles it into its SQL
-    (`quizzes.homework.services._direct_sql`), and pages read the window state
-    from `with_window()`. So the same conditions decide everywhere."""
-
-    def visible_to_learners(self) -> "HomeworkQuerySet":
-        """Published homework of a published lecture of a course that is not
-        a draft."""
-        from courses.models import Course
-
-        return self.filter(published=True, lecture__published=True).exclude(
-            lecture__course__state=Course.State.DRAFT
-        )
+class HomeworkQuerySet(LectureItemQuerySet):
+    """Who may answer which homework when: `LectureItemQuerySet` with the
+    homework's own window."""
 
     def with_window(self, now) -> "HomeworkQuerySet":
         """`window`: the homework's state at `now`. A homework accepts answers
@@ -112,30 +95,6 @@ class HomeworkQuerySet(models.QuerySet):
                 When(window_closes_at__gte=now, then=Value(HomeworkState.LATE.value)),
                 default=Value(HomeworkState.CLOSED.value),
                 output_field=models.CharField(),
-            )
-        )
-
-    def accepting(self, *, user_id, now) -> "HomeworkQuerySet":
-        """Homework the user may write answers (drafts or a submission) to at
-        `now`, with `late` annotated: visible to learners, in its window, and
-        the user an approved learner of the course. Staff are not learners:
-        they try a homework without storing anything."""
-        from courses.models import Enrollment
-
-        approved = Enrollment.objects.filter(
-            course_id=OuterRef("lecture__course_id"),
-            user_id=user_id,
-            status=Enrollment.Status.APPROVED,
-        )
-        return (
-            self.visible_to_learners()
-            .with_window(now)
-            .filter(window__in=[state.value for state in ACCEPTING_STATES])
-            .filter(Exists(approved))
-            .annotate(
-                late=ExpressionWrapper(
-                    Q(window=HomeworkState.LATE.value), output_field=BooleanField()
-                )
             )
         )
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
 
-from courses.models import Enrollment
+from courses.models import ACCEPTING_WINDOWS, Enrollment
 from quizzes.homework.models import (
     DraftAnswer,
     Homework,
@@ -103,7 +103,7 @@ def homework_learner_view(
     view = {
         "questions": questions,
         "state": state,
-        "accepting": state in {Homework.State.OPEN, Homework.State.LATE},
+        "accepting": state in ACCEPTING_WINDOWS,
         "revealed": revealed,
         "submission": submission,
         "has_draft": bool(drafts),

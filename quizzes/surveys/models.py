@@ -10,12 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import (
-    BooleanField,
     Case,
-    Exists,
-    ExpressionWrapper,
-    OuterRef,
-    Q,
     Value,
     When,
 )
@@ -23,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import LectureItemQuerySet
+
 __all__ = [
-    "SURVEY_ACCEPTING_STATES",
     "CopyPair",
     "Survey",
     "SurveyCourseSettings",
@@ -83,19 +79,9 @@ class SurveyState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-SURVEY_ACCEPTING_STATES = (SurveyState.OPEN, SurveyState.LATE)
-
-
-class SurveyQuerySet(models.QuerySet):
-    """Who may answer which survey when, defined once (as for homework):
-    every write path asks `accepting()`, pages read `with_window()`."""
-
-    def visible_to_learners(self) -> "SurveyQuerySet":
-        from courses.models import Course
-
-        return self.filter(published=True, lecture__published=True).exclude(
-            lecture__course__state=Course.State.DRAFT
-        )
+class SurveyQuerySet(LectureItemQuerySet):
+    """Who may answer which survey when: `LectureItemQuerySet` with the
+    survey's own window."""
 
     def with_window(self, now) -> "SurveyQuerySet":
         """`window` at `now`: open from `opens_at` (or at once) up to and
@@ -108,29 +94,6 @@ class SurveyQuerySet(models.QuerySet):
                 When(allow_late=True, then=Value(SurveyState.LATE.value)),
                 default=Value(SurveyState.CLOSED.value),
                 output_field=models.CharField(),
-            )
-        )
-
-    def accepting(self, *, user_id, now) -> "SurveyQuerySet":
-        """Surveys the user may save or submit answers to at `now`, with `late`
-        annotated: visible to learners, in their window, and the user an
-        approved learner of the course (staff try a survey without storing)."""
-        from courses.models import Enrollment
-
-        approved = Enrollment.objects.filter(
-            course_id=OuterRef("lecture__course_id"),
-            user_id=user_id,
-            status=Enrollment.Status.APPROVED,
-        )
-        return (
-            self.visible_to_learners()
-            .with_window(now)
-            .filter(window__in=[state.value for state in SURVEY_ACCEPTING_STATES])
-            .filter(Exists(approved))
-            .annotate(
-                late=ExpressionWrapper(
-                    Q(window=SurveyState.LATE.value), output_field=BooleanField()
-                )
             )
         )
 

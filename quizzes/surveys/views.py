@@ -13,14 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
-from courses.models import Course
+from courses.models import ACCEPTING_WINDOWS, Course
 from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial, wants_partial
 from quizzes.surveys import selectors
 from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
 from quizzes.surveys.models import (
-    SURVEY_ACCEPTING_STATES,
     CopyPair,
     Survey,
     SurveyResponse,
@@ -54,7 +53,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     # they type is stored: only approved learners answer (the rule in
     # Survey.objects.accepting, which the services apply).
     staff_try = not course.is_learner(request.user)
-    accepts = window in SURVEY_ACCEPTING_STATES and not staff_try
+    accepts = window in ACCEPTING_WINDOWS and not staff_try
     status = 200
     preview = None
     restored_draft = None
