@@ -1,14 +1,26 @@
-"""Markdown rendering in one place: python-markdown, then nh3 sanitising.
+"""Markdown rendering in one place: markdown-it-py, then nh3 sanitising.
 
 Everything a person typed (course descriptions, questions, summaries,
 announcements) goes through `render_markdown`; the output can be marked safe.
+
+Why markdown-it-py and not python-markdown: python-markdown's inline patterns
+are regular expressions that backtrack quadratically on runs of `[`, `![` or
+`[a](` (8,000 `[` in a summary preview took 30 s and killed a gunicorn
+worker). markdown-it-py is a CommonMark parser whose inline scanning is linear
+in the text (delimiter runs and link labels are matched with a bounded stack
+and a per-text cache), and whose nesting depth is capped (`maxNesting`).
+`bench/bench_markdown.py` measures a corpus of hostile texts against a plain
+paragraph of the same length, and `lms/tests/test_markdown.py` fails when the
+work for any of them stops growing linearly.
 """
 
 import threading
 from functools import lru_cache
 
-import markdown as md
 import nh3
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt",
@@ -27,30 +39,61 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 URL_SCHEMES = {"http", "https", "mailto"}
-EXTENSIONS = ["fenced_code", "tables", "sane_lists", "nl2br"]
 
+# Texts up to this size are memoised: the same question and choice texts are
+# rendered for every one of thousands of learners. A large text (a summary
+# preview) is new each time, and keeping it would cost megabytes per worker.
+MEMO_MAX_CHARS = 2048
 
 _parsers = threading.local()
 
 
-def _parser() -> md.Markdown:
-    """One parser per thread, reset between texts: building one costs as
-    much as converting a learner's summary (python-markdown's own advice for
-    converting many texts; a parser is not safe to share between threads)."""
+def _math(content: str, options: dict) -> str:
+    """Keep the TeX as written, delimiters included, for KaTeX to typeset in
+    the browser; emphasis and links inside it are not parsed."""
+    fence = "$$" if options.get("display_mode") else "$"
+    return escapeHtml(f"{fence}{content}{fence}")
+
+
+def _align_attributes(state) -> None:
+    """Table alignment as `align`, not the `style` markdown-it writes: the
+    Content-Security-Policy blocks inline styles."""
+    for token in state.tokens:
+        if token.type not in {"th_open", "td_open"}:
+            continue
+        style = token.attrs.pop("style", None)
+        if isinstance(style, str) and style.startswith("text-align:"):
+            token.attrs["align"] = style.removeprefix("text-align:")
+
+
+def _parser() -> MarkdownIt:
+    """One parser per thread (its rule chains are built once; a parser keeps
+    no state between texts, each `render` gets a fresh environment)."""
     parser = getattr(_parsers, "parser", None)
     if parser is None:
-        parser = _parsers.parser = md.Markdown(
-            extensions=EXTENSIONS, output_format="html"
+        parser = MarkdownIt(
+            "commonmark",
+            # html: raw HTML passes to nh3, which keeps only the allowed tags;
+            # breaks: a newline is a line break, as learners expect.
+            {"html": True, "breaks": True},
+        ).enable("table")
+        parser.core.ruler.push("align_attributes", _align_attributes)
+        # Pandoc's rule for `$`: no space inside and no digit outside, so
+        # "$5 and $10" stays text.
+        dollarmath_plugin(
+            parser,
+            allow_labels=False,
+            allow_space=False,
+            allow_digits=False,
+            allow_blank_lines=False,
+            renderer=_math,
         )
-    return parser.reset()
+        _parsers.parser = parser
+    return parser
 
 
-@lru_cache(maxsize=1024)
-def render_markdown(text: str) -> str:
-    """Pure, so memoised per process: a homework page renders the same 25
-    question and choice texts for every one of thousands of learners. A
-    summary's live preview is new text each time: it reuses the parser."""
-    html = _parser().convert(text or "")
+def _render(text: str) -> str:
+    html = _parser().render(text or "")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -58,3 +101,15 @@ def render_markdown(text: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
+
+
+_render_memoised = lru_cache(maxsize=1024)(_render)
+
+
+def render_markdown(text: str) -> str:
+    """Sanitised HTML for a Markdown text. Pure, so small texts are memoised
+    per process; large ones are rendered each time and not kept."""
+    text = text or ""
+    if len(text) <= MEMO_MAX_CHARS:
+        return _render_memoised(text)
+    return _render(text)

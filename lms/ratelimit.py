@@ -1,5 +1,6 @@
 """A small fixed-window rate limit in the cache, for pages allauth does not
-cover (e.g. public certificate verification, against enumeration)."""
+cover (e.g. public certificate verification, against enumeration; a
+learner's live summary preview, against one account eating the workers)."""
 
 import time
 
@@ -19,12 +20,14 @@ def client_ip(request: HttpRequest) -> str:
 
 
 def is_rate_limited(
-    request: HttpRequest, *, action: str, limit: int, period: int
+    request: HttpRequest, *, action: str, limit: int, period: int, per_user=False
 ) -> bool:
     """Count this request; True once more than `limit` came from this client
-    in the current `period` seconds."""
+    (or, with `per_user`, this signed-in account, whatever its address) in
+    the current `period` seconds."""
     window = int(time.time() // period)
-    key = f"ratelimit:{action}:{client_ip(request)}:{window}"
+    who = f"user-{request.user.pk}" if per_user else client_ip(request)
+    key = f"ratelimit:{action}:{who}:{window}"
     cache.add(key, 0, timeout=period + 1)
     try:
         count = cache.incr(key)

@@ -1,6 +1,10 @@
+import time
+
 import pytest
 
-from lms.markdown import render_markdown
+from bench.markdown_corpus import HOSTILE, plain_paragraph
+from lms import markdown as markdown_module
+from lms.markdown import MEMO_MAX_CHARS, render_markdown
 
 
 def test_it_renders_headings_lists_tables_and_code():
@@ -38,9 +42,9 @@ def test_hostile_markup_comes_out_inert(source):
     html = render_markdown(source).lower()
     assert "<script" not in html
     assert "onerror" not in html and "onclick" not in html and "onload" not in html
-    assert "javascript:" not in html
+    # A refused link stays visible as text; no attribute may carry it.
+    assert '="javascript:' not in html and '="data:' not in html
     assert "<iframe" not in html
-    assert "data:" not in html
     assert "<svg" not in html
 
 
@@ -59,18 +63,71 @@ def test_the_template_filter_renders_sanitised_markdown():
 
 
 def test_a_text_rendered_again_comes_from_the_cache_still_sanitised():
+    memo = markdown_module._render_memoised
     source = "**again** <img src=x onerror=alert(1)>"
     first = render_markdown(source)
-    hits = render_markdown.cache_info().hits
+    hits = memo.cache_info().hits
     assert render_markdown(source) == first
-    assert render_markdown.cache_info().hits == hits + 1
+    assert memo.cache_info().hits == hits + 1
     assert "onerror" not in first and "<strong>again</strong>" in first
+
+
+def test_a_large_text_is_rendered_but_never_kept_in_the_memo():
+    """A summary preview is new text each time: keeping large ones cost
+    megabytes per worker."""
+    memo = markdown_module._render_memoised
+    source = "*big* " * (MEMO_MAX_CHARS // 5)
+    size = memo.cache_info().currsize
+    assert "<em>big</em>" in render_markdown(source)
+    assert memo.cache_info().currsize == size
 
 
 def test_a_text_never_carries_anything_into_the_next_one():
     """The parser is reused between texts: a link reference or raw HTML kept
     from one text must not show up in the next."""
-    first = render_markdown.__wrapped__("[site]: https://example.org/a\n\n[x][site]")
+    first = markdown_module._render("[site]: https://example.org/a\n\n[x][site]")
     assert 'href="https://example.org/a"' in first
-    second = render_markdown.__wrapped__("[y][site]")
+    second = markdown_module._render("[y][site]")
     assert "href" not in second and "[y][site]" in second
+
+
+def test_math_is_kept_as_written_for_katex():
+    html = render_markdown("Loss $L = -\\sum_i y_i * \\log p_i$ costs $5 and $10")
+    assert "$L = -\\sum_i y_i * \\log p_i$" in html
+    assert "<em>" not in html
+    assert "$5 and $10" in html
+    block = render_markdown("$$\nx^2 < y\n$$")
+    assert "$$x^2 &lt; y$$" in block
+
+
+def test_table_alignment_is_an_attribute_not_a_style_the_csp_would_block():
+    html = render_markdown("| a | b |\n|--:|:-:|\n| 1 | 2 |")
+    assert '<td align="right">1</td>' in html and "style" not in html
+
+
+def test_a_newline_is_a_line_break_and_list_numbers_are_kept():
+    assert "<br>" in render_markdown("one\ntwo")
+    assert '<ol start="3">' in render_markdown("3. three\n4. four")
+
+
+def _best_seconds(text: str, repeats: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        markdown_module._render(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_markdown_costs_grow_linearly_with_its_length(name):
+    """The summary preview attack: python-markdown took 0.9 s on 2,000 `[`
+    and 14 s on 6,000 (quadratic). Eight times the text must cost about eight
+    times the work, not sixty-four; the factor is generous for a busy CI
+    machine, and the small size is large enough that fixed costs do not hide
+    a quadratic term."""
+    make = HOSTILE[name]
+    small, large = make(2000), make(16000)
+    floor = _best_seconds(plain_paragraph(16000))
+    ratio = _best_seconds(large) / max(_best_seconds(small), floor / 8, 1e-4)
+    assert ratio < 24, f"{name}: 8x the text cost {ratio:.1f}x the time"

@@ -17,6 +17,7 @@ from courses.models import ACCEPTING_WINDOWS, Course
 from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial, wants_partial
+from lms.ratelimit import is_rate_limited
 from quizzes.surveys import selectors
 from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
 from quizzes.surveys.models import (
@@ -36,6 +37,15 @@ from quizzes.surveys.services import (
 )
 
 PAGE_TEMPLATE = "surveys/survey.html"
+
+# The live preview renders at most this much of the summary (the default
+# summary limit): rendering hostile Markdown of this length costs tens of
+# milliseconds (bench/bench_markdown.py), and the preview is for checking
+# the formatting, not for reading a whole long text again.
+PREVIEW_MAX_CHARS = 2000
+# Autosave fires at most once a second while typing; twice that per minute
+# is far more than a person needs and caps what one account can cost.
+PREVIEWS_PER_MINUTE = 120
 
 
 # The learner's side ------------------------------------------------------
@@ -58,18 +68,23 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     preview = None
     restored_draft = None
     closed_refusal = False
+    preview_refused = False
     tried = False
     if request.method == "POST":
         form = SurveyAnswerForm(request.POST, survey=survey, questions=questions)
         action = request.POST.get("action", "submit")
         if action == "preview":
             # Previewing is not submitting: show the text, not validation errors.
-            preview, typed_answers = form.raw_summary(), form.raw_answers()
-            if accepts:
-                _save_draft_if_open(survey, request.user, preview, typed_answers)
+            typed, typed_answers = form.raw_summary(), form.raw_answers()
+            if (accepts or staff_try) and _preview_allowed(request):
+                preview = typed
+                if accepts:
+                    _save_draft_if_open(survey, request.user, typed, typed_answers)
+            elif accepts or staff_try:
+                preview_refused, status = True, 429
             form = SurveyAnswerForm(
                 initial=SurveyAnswerForm.initial_from(
-                    summary=preview, answers=typed_answers
+                    summary=typed, answers=typed_answers
                 ),
                 survey=survey,
                 questions=questions,
@@ -137,7 +152,8 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
         "form": form,
         "response": response,
         "restored_draft": restored_draft,
-        "preview": preview,
+        **_preview_context(preview),
+        "preview_refused": preview_refused,
         "closed_refusal": closed_refusal,
         "accepts_answers": accepts,
         "staff_try": staff_try,
@@ -154,26 +170,56 @@ def survey_draft(request: HttpRequest, course: Course, number: int) -> HttpRespo
     """htmx autosave: store the draft and answer with its status and a fresh
     Markdown preview. Without htmx, back to the page."""
     survey = selectors.get_survey_for_learner(course, number, request.user)
+    staff_try = not course.is_learner(request.user)
+    if not _preview_allowed(request):
+        context = {"survey": survey, "oob": True, "preview_refused": True}
+        return HttpResponse(
+            render_to_string(f"{PAGE_TEMPLATE}#draft_status", context, request),
+            status=429,
+        )
     form = SurveyAnswerForm(request.POST, survey=survey)
     saved_at = None
-    if course.is_learner(request.user):
+    if not staff_try:
         saved_at = _save_draft_if_open(
             survey, request.user, form.raw_summary(), form.raw_answers()
         )
     if not wants_partial(request):
         return redirect("survey", course.slug, number)
+    # A closed survey shows no preview: nothing to write, nothing to render.
+    shown = form.raw_summary() if saved_at is not None or staff_try else None
     context = {
         "survey": survey,
         "saved_at": saved_at,
         "accepts_answers": saved_at is not None,
-        "staff_try": not course.is_learner(request.user),
-        "preview": form.raw_summary(),
+        "staff_try": staff_try,
         "oob": True,
+        **_preview_context(shown),
     }
     return HttpResponse(
         render_to_string(f"{PAGE_TEMPLATE}#draft_status", context, request)
         + render_to_string(f"{PAGE_TEMPLATE}#preview", context, request)
     )
+
+
+def _preview_allowed(request: HttpRequest) -> bool:
+    """Each preview renders Markdown: one account gets a bounded number."""
+    return not is_rate_limited(
+        request,
+        action="survey-preview",
+        limit=PREVIEWS_PER_MINUTE,
+        period=60,
+        per_user=True,
+    )
+
+
+def _preview_context(text: str | None) -> dict:
+    """The part of the summary the preview renders, and whether it was cut."""
+    text = text or ""
+    return {
+        "preview": text[:PREVIEW_MAX_CHARS],
+        "preview_truncated": len(text) > PREVIEW_MAX_CHARS,
+        "preview_max_chars": PREVIEW_MAX_CHARS,
+    }
 
 
 def _save_draft_if_open(survey, user, summary: str, answers: dict):
