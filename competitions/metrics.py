@@ -9,6 +9,7 @@ messages are translated when shown, not when the worker wrote them.
 """
 
 import csv
+import io
 import json
 import math
 import unicodedata
@@ -334,6 +335,29 @@ def _as_number(value) -> tuple[float | None, str | None]:
     if not math.isfinite(number):
         return None, "not_finite"
     return number, None
+
+
+def header_problems(
+    first_line: bytes,
+    *,
+    file_format: str = "csv",
+    id_column: str = "id",
+    prediction_column: str = "prediction",
+) -> list[dict]:
+    """The problems of a file's first line alone, as `score_file` would
+    report them: an upload with a wrong header is refused before its body is
+    stored. A first line that is fine gives no problems."""
+    problems = _Collector()
+    rows = _csv_rows if file_format == "csv" else _jsonl_rows
+    handle = io.BytesIO(first_line)
+    try:
+        for _row in rows(handle, id_column, prediction_column, problems):
+            break
+    except _NotUtf8 as exc:
+        problems.add("not_utf8", exc.line)
+    if not first_line.strip():
+        return [Problem("empty").as_json()]
+    return Result(problems.problems, problems.count, rows=0).problems_json()
 
 
 def score_file(

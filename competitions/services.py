@@ -12,11 +12,11 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, F, Max, QuerySet
+from django.db.models import Count, F, Max, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from competitions.metrics import AnswerKey, Problem, score_file
+from competitions.metrics import AnswerKey, Problem, header_problems, score_file
 from competitions.models import Answer, Competition, Entry, Participant
 from competitions.selectors import leaderboard_invalidate
 from lms.jobs import JobKind
@@ -130,20 +130,44 @@ def participant_for(*, competition: Competition, user) -> Participant:
 
 
 def submissions_used_today(*, competition: Competition, user) -> int:
+    return _today(competition, user).filter(status__in=Entry.COUNTED).count()
+
+
+def rejected_today(*, competition: Competition, user) -> int:
+    return _today(competition, user).filter(status=Entry.Status.REJECTED).count()
+
+
+def _today(competition: Competition, user):
     return Entry.objects.filter(
-        competition=competition,
-        user=user,
-        status__in=Entry.COUNTED,
-        submitted_at__gte=competition.day_start(),
-    ).count()
+        competition=competition, user=user, submitted_at__gte=competition.day_start()
+    )
+
+
+def stored_bytes(*, competition: Competition, user) -> int:
+    """What this learner's files of this competition take on disk (a
+    rejected file's bytes are deleted, its row kept)."""
+    total = (
+        Entry.objects.filter(competition=competition, user=user)
+        .exclude(file="")
+        .aggregate(total=Sum("size"))["total"]
+    )
+    return total or 0
 
 
 def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Entry:
-    """Store an upload and queue it for scoring.
+    """Store an upload and queue it for scoring, or refuse it.
 
-    The day's count and the insert happen under a lock on the learner's
-    participant row, so two tabs uploading at the same instant are counted one
-    after the other and cannot both take the last slot.
+    Every upload counts: a queued or scored file uses one of the day's
+    submissions, a rejected one one of the day's rejections
+    (COMPETITION_REJECTED_PER_DAY). The first line is checked before
+    anything is stored: a wrong header is recorded as a rejected entry with
+    its message and no file. A learner's files have a storage cap
+    (COMPETITION_STORAGE_PER_LEARNER_MB).
+
+    The limits are checked before the file is copied (so a learner past
+    them costs no disk) and again, with the insert, under a lock on the
+    learner's participant row, so two tabs uploading at the same instant
+    are counted one after the other and cannot both take the last slot.
     """
     if not competition.is_open:
         raise Refused(_("The competition is not open for submissions."))
@@ -156,24 +180,55 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
     entry = Entry(
         competition=competition,
         user=user,
-        original_name=(upload.name or "submission")[:255],
+        original_name=(upload.name or "submission").replace("\x00", "")[:255],
         size=upload.size,
     )
-    # Copy the file to its place before taking the lock, so the lock is held
-    # for a count and an insert only.
-    entry.file.save("upload", upload, save=False)
+    problems = header_problems(
+        _first_line(upload),
+        file_format=competition.submission_format,
+        id_column=competition.id_column,
+        prediction_column=competition.prediction_column,
+    )
+    if problems:
+        entry.status = Entry.Status.REJECTED
+        entry.row_errors = problems
+        entry.scored_at = timezone.now()
+    _check_limits(entry)
+    if not problems:
+        # Copy the file to its place before taking the lock, so the lock is
+        # held for a count and an insert only.
+        entry.file.save("upload", upload, save=False)
     try:
         with transaction.atomic():
-            _entry_insert_within_limit(entry)
+            Participant.objects.select_for_update().get(
+                competition=competition, user=user
+            )
+            _check_limits(entry)
+            entry.submitted_at = entry.enqueued_at = timezone.now()
+            entry.save()
+            if not problems:
+                _enqueue(entry.pk)
     except Refused:
-        entry.file.delete(save=False)
+        if entry.file:
+            entry.file.delete(save=False)
         raise
     return entry
 
 
-def _entry_insert_within_limit(entry: Entry) -> None:
+def _first_line(upload: UploadedFile) -> bytes:
+    """The upload's first non-blank line (at most 64 KB), read in place."""
+    upload.seek(0)
+    line = b""
+    for _attempt in range(16):
+        line = upload.readline(64 * 1024)
+        if line.strip() or not line:
+            break
+    upload.seek(0)
+    return line
+
+
+def _check_limits(entry: Entry) -> None:
     competition, user = entry.competition, entry.user
-    Participant.objects.select_for_update().get(competition=competition, user=user)
     used = submissions_used_today(competition=competition, user=user)
     if used >= competition.daily_limit:
         raise Refused(
@@ -184,9 +239,27 @@ def _entry_insert_within_limit(entry: Entry) -> None:
             )
             % {"limit": competition.daily_limit, "tz": competition.course.timezone}
         )
-    entry.submitted_at = entry.enqueued_at = timezone.now()
-    entry.save()
-    _enqueue(entry.pk)
+    rejected_limit = settings.COMPETITION_REJECTED_PER_DAY
+    if rejected_today(competition=competition, user=user) >= rejected_limit:
+        raise Refused(
+            _(
+                "%(limit)s of your files were rejected today: check the format "
+                "against the starter files. You can upload again after midnight "
+                "(%(tz)s)."
+            )
+            % {"limit": rejected_limit, "tz": competition.course.timezone}
+        )
+    if entry.status == Entry.Status.REJECTED:
+        return  # refused on its header: nothing of it is stored
+    cap = settings.COMPETITION_STORAGE_PER_LEARNER_MB * 1024 * 1024
+    if stored_bytes(competition=competition, user=user) + entry.size > cap:
+        raise Refused(
+            _(
+                "Your files for this competition would take more than the "
+                "%(limit)s MB each learner may store. Ask the staff for help."
+            )
+            % {"limit": settings.COMPETITION_STORAGE_PER_LEARNER_MB}
+        )
 
 
 def too_large_message(competition: Competition) -> str:
@@ -248,9 +321,18 @@ def entry_score(*, entry_id: int, key: AnswerKey | None = None) -> str:
         logger.exception("scoring entry %s failed", entry_id)
         return _entry_retry_or_fail(entry, f"{type(exc).__name__}: {exc}")
     if not result.ok:
-        return _entry_finish(
-            entry, status=Entry.Status.REJECTED, row_errors=result.problems_json()
+        # The reasons stay on the entry; the file's bytes go (a refused file
+        # must not fill the disk).
+        status = _entry_finish(
+            entry,
+            status=Entry.Status.REJECTED,
+            row_errors=result.problems_json(),
+            file="",
         )
+        if status == Entry.Status.REJECTED:
+            name = entry.file.name
+            transaction.on_commit(lambda: entry.file.storage.delete(name))
+        return status
     fields = {}
     if not entry.imported:
         fields = {
@@ -321,6 +403,8 @@ def entries_sweep() -> dict:
 
 
 def entry_rescore(*, entry: Entry) -> None:
+    if not entry.file:
+        raise Refused(_("This entry was rejected and its file deleted."))
     updated = (
         Entry.objects.filter(pk=entry.pk)
         .exclude(status=Entry.Status.SCORING)
@@ -333,8 +417,10 @@ def entry_rescore(*, entry: Entry) -> None:
 def competition_rescore_all(*, competition: Competition, user) -> Job:
     """Queue every finished entry again (e.g. after the answers were fixed)
     and score them in chunks, with a progress bar."""
-    entries = Entry.objects.filter(competition=competition).exclude(
-        status__in=[Entry.Status.QUEUED, Entry.Status.SCORING]
+    entries = (
+        Entry.objects.filter(competition=competition)
+        .exclude(status__in=[Entry.Status.QUEUED, Entry.Status.SCORING])
+        .exclude(file="")  # rejected: the reasons are kept, the file is not
     )
     ids = list(entries.values_list("pk", flat=True))
     # The job keeps its entries: its progress is read from them, and a

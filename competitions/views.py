@@ -1,5 +1,6 @@
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadhandler import (
     FileUploadHandler,
@@ -55,6 +56,10 @@ def _page_context(request: HttpRequest, course: Course, competition: Competition
         "used_today": services.submissions_used_today(
             competition=competition, user=request.user
         ),
+        "rejected_today": services.rejected_today(
+            competition=competition, user=request.user
+        ),
+        "rejected_limit": settings.COMPETITION_REJECTED_PER_DAY,
         "selected_count": sum(entry.selected_for_final for entry in entries),
         "leaderboard": board[:20],
         "leaderboard_size": len(board),
@@ -138,7 +143,7 @@ def _upload(request, course, competition, limiter) -> HttpResponse:
         messages.error(request, _("Choose a file to upload."))
     else:
         try:
-            services.entry_submit(
+            entry = services.entry_submit(
                 competition=competition,
                 user=request.user,
                 upload=form.cleaned_data["file"],
@@ -146,9 +151,13 @@ def _upload(request, course, competition, limiter) -> HttpResponse:
         except services.Refused as refused:
             messages.error(request, str(refused))
         else:
-            messages.success(
-                request, _("Your file is queued; its score appears here shortly.")
-            )
+            if entry.status == Entry.Status.REJECTED:
+                for problem in entry.problem_messages():
+                    messages.error(request, problem)
+            else:
+                messages.success(
+                    request, _("Your file is queued; its score appears here shortly.")
+                )
     return redirect("competition", course.slug)
 
 
@@ -266,8 +275,12 @@ def staff_competition_rescore(request: HttpRequest, course: Course) -> HttpRespo
     url = reverse("staff_competition", args=[course.slug])
     if entry_id := request.POST.get("entry"):
         entry = get_object_or_404(Entry, pk=entry_id, competition=competition)
-        services.entry_rescore(entry=entry)
-        messages.success(request, _("The entry is queued for scoring again."))
+        try:
+            services.entry_rescore(entry=entry)
+        except services.Refused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("The entry is queued for scoring again."))
         return redirect(url)
     job = services.competition_rescore_all(competition=competition, user=request.user)
     return redirect(f"{url}?job={job.pk}")
@@ -354,7 +367,9 @@ def staff_competition_entry_file(
     request: HttpRequest, course: Course, pk: int
 ) -> HttpResponse:
     competition = _get_competition(course)
-    entry = get_object_or_404(Entry, pk=pk, competition=competition)
+    entry = get_object_or_404(
+        Entry.objects.exclude(file=""), pk=pk, competition=competition
+    )
     return FileResponse(
         entry.file.open("rb"),
         as_attachment=True,

@@ -204,6 +204,11 @@ CELERY_BEAT_SCHEDULE["competitions-sweep"] = {
 # is queued again; after this many attempts it is marked failed.
 COMPETITION_SCORING_TIMEOUT = envint("COMPETITION_SCORING_TIMEOUT", 300)
 COMPETITION_MAX_ATTEMPTS = envint("COMPETITION_MAX_ATTEMPTS", 3)
+# A rejected file does not use one of the day's submissions, but it has its
+# own daily limit, so refused uploads cannot be sent without end.
+COMPETITION_REJECTED_PER_DAY = envint("COMPETITION_REJECTED_PER_DAY", 10)
+# What one learner's prediction files of one competition may take on disk.
+COMPETITION_STORAGE_PER_LEARNER_MB = envint("COMPETITION_STORAGE_PER_LEARNER_MB", 200)
 # Test hook: seconds a worker sleeps before scoring, so a test can kill it
 # mid-scoring. Always 0 in production.
 COMPETITION_SCORING_DELAY = float(os.environ.get("COMPETITION_SCORING_DELAY", "0"))
