@@ -274,6 +274,8 @@ def staff_competition_rescore(request: HttpRequest, course: Course) -> HttpRespo
     competition = _get_competition(course)
     url = reverse("staff_competition", args=[course.slug])
     if entry_id := request.POST.get("entry"):
+        if not (entry_id.isascii() and entry_id.isdigit()):
+            raise Http404
         entry = get_object_or_404(Entry, pk=entry_id, competition=competition)
         try:
             services.entry_rescore(entry=entry)

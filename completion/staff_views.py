@@ -1,8 +1,6 @@
 """Staff pages of completion: the dashboard, its CSV, overrides, the audit
 list, reminders and certification runs."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
@@ -55,14 +53,6 @@ def _filtered_rows(request: HttpRequest, course: Course, data):
     return form, filters, rows
 
 
-def _job(course: Course, job_id: str | None) -> Job | None:
-    try:
-        uuid.UUID(job_id or "")
-    except ValueError:
-        return None
-    return Job.objects.filter(pk=job_id, course=course).first()
-
-
 @course_staff_required
 def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
     form, filters, rows = _filtered_rows(request, course, request.GET)
@@ -89,7 +79,7 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         "filter_query": urlencode(query),
         "csv_url": reverse("staff_completion_csv", args=[course.slug])
         + ("?" + urlencode(query) if query else ""),
-        "job": _job(course, request.GET.get("job")),
+        "job": Job.of_course(course, request.GET.get("job")),
         "reminder_form": ReminderForm(),
     }
     return render_partial(
@@ -194,7 +184,7 @@ def overrides(request: HttpRequest, course: Course) -> HttpResponse:
 def certification(request: HttpRequest, course: Course) -> HttpResponse:
     """Admins run a dry run, read what would change, then record it; staff
     can watch."""
-    job = _job(course, request.GET.get("job"))
+    job = Job.of_course(course, request.GET.get("job"))
     if job is None:
         job = Job.objects.filter(course=course, kind=services.CERTIFICATION_JOB).first()
     flips_page = None

@@ -1,7 +1,5 @@
 """Staff pages of a course: overview, applications and announcements."""
 
-import uuid
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
@@ -37,9 +35,7 @@ def applications(request: HttpRequest, course: Course) -> HttpResponse:
     filters = filter_form.filters()
     rows = selectors.applications_for_staff(course=course, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    job = None
-    if (job_id := request.GET.get("job")) and _is_uuid(job_id):
-        job = Job.objects.filter(pk=job_id, course=course).first()
+    job = Job.of_course(course, request.GET.get("job"))
     context = {
         "course": course,
         "filter_form": filter_form,
@@ -57,14 +53,6 @@ def applications(request: HttpRequest, course: Course) -> HttpResponse:
         context,
         partial="application-table",
     )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
 
 
 @course_staff_required
@@ -163,9 +151,7 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(url)
         return redirect(url)
-    job = None
-    if (job_id := request.GET.get("job")) and _is_uuid(job_id):
-        job = Job.objects.filter(pk=job_id, course=course).first()
+    job = Job.of_course(course, request.GET.get("job"))
     return render_partial(
         request,
         "courses/staff/announcements.html",

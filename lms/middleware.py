@@ -4,8 +4,9 @@ from functools import cache
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.utils import translation
+from django.utils.translation import gettext
 
 
 class UserLanguageMiddleware:
@@ -55,3 +56,72 @@ class ViewerTimezoneMiddleware:
             zoneinfo.ZoneInfo(name) if name in _known_timezones() else None
         )
         return self.get_response(request)
+
+
+class RejectNulBytesMiddleware:
+    """Answer 400 to a request carrying a NUL byte in its path, query string,
+    cookies or form fields, before any view or session lookup sees it.
+
+    No person types a NUL; PostgreSQL refuses one in any text, and a view
+    that passed one on raised a server error (and an email to the admins).
+    Refused here once, every page is covered. A form body is read only when
+    CSRF checking reads it anyway: a CSRF-exempt view may set its own upload
+    handlers first, and checks its own fields.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            "\x00" in request.path
+            or "\x00" in unquote(request.META.get("QUERY_STRING", ""))
+            or any(_has_nul(name, value) for name, value in request.COOKIES.items())
+        ):
+            return _nul_refused()
+        return self.get_response(request)
+
+    def process_view(self, request: HttpRequest, view, args, kwargs):
+        if request.method != "POST":
+            return None
+        if getattr(view, "csrf_exempt", False):
+            return None  # it reads its body itself (upload handlers, tus)
+        fields = request.POST.lists()
+        if any(_has_nul(name, *values) for name, values in fields) or any(
+            _has_nul(name, *(upload.name or "" for upload in uploads))
+            for name, uploads in request.FILES.lists()
+        ):
+            return _nul_refused()
+        return None
+
+
+def _has_nul(*texts: str) -> bool:
+    return any("\x00" in text for text in texts)
+
+
+def _nul_refused() -> HttpResponse:
+    return HttpResponseBadRequest(
+        gettext("The request contains a character that is not allowed."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+class PrivateNoStoreMiddleware:
+    """A page or export made for a signed-in person is theirs alone: no
+    shared proxy keeps it and no browser writes it to disk, so the next user
+    of a shared computer cannot read it from the cache. A response that set
+    its own Cache-Control (e.g. a static file) keeps it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not response.has_header("Cache-Control")
+        ):
+            response["Cache-Control"] = "private, no-store"
+        return response

@@ -66,6 +66,16 @@ class Job(models.Model):
     def __str__(self) -> str:
         return self.label or self.kind
 
+    @classmethod
+    def of_course(cls, course, job_id: str | None) -> "Job | None":
+        """The course's job named in a page's `?job=` (a progress bar), or
+        None: anything that is not a job id is simply no job, never an error."""
+        try:
+            uuid.UUID(job_id or "")
+        except ValueError:
+            return None
+        return cls.objects.filter(pk=job_id, course=course).first()
+
     @property
     def percent(self) -> int:
         if self.state == self.State.DONE:
