@@ -321,3 +321,10 @@ def test_no_page_answers_nul_bytes_or_aliased_fields_with_a_server_error(
             ),
         )
     assert not errors, "\n".join(errors)
+
+
+def test_a_nul_byte_in_the_session_cookie_is_refused_before_the_session_lookup(
+    client, world
+):
+    client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+    assert client.get(world.course.get_absolute_url()).status_code == 400
