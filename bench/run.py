@@ -101,6 +101,11 @@ def _merged_with_earlier(results: list[dict]) -> list[dict]:
     return kept + results
 
 
+def _earlier_machine() -> dict | None:
+    path = BENCH / "results.json"
+    return json.loads(path.read_text()).get("machine") if path.exists() else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes")
@@ -135,7 +140,13 @@ def main() -> int:
             continue
         results.append(json.loads(run.stdout))
     if not args.smoke:
-        results = _merged_with_earlier(results) if args.only else results
+        if args.only:
+            # The table's machine line stays the full run's; this run's own
+            # machine and date go with its results.
+            for result in results:
+                result["machine"] = info
+            results = _merged_with_earlier(results)
+            info = _earlier_machine() or info
         (BENCH / "results.json").write_text(
             json.dumps({"machine": info, "results": results}, indent=2) + "\n"
         )
