@@ -57,6 +57,7 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "emphasis openers then closers": lambda size: (
         "*a " * (size // 6) + "a* " * (size // 6)
     ),
+    "Japanese emphasis around punctuation": _repeat("**「注意」は*"),
     "list markers": _repeat("- "),
     "nested lists": _lines(lambda i: "  " * (i % 60) + "- a\n"),
     "nested blockquotes": _repeat(">"),

@@ -15,11 +15,18 @@ work for any of them stops growing linearly.
 """
 
 import threading
+import unicodedata
 from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import (
+    escapeHtml,
+    isMdAsciiPunct,
+    isPunctChar,
+    isWhiteSpace,
+)
+from markdown_it.rules_inline.state_inline import Delimiter, StateInline
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 ALLOWED_TAGS = {
@@ -66,6 +73,56 @@ def _align_attributes(state) -> None:
             token.attrs["align"] = style.removeprefix("text-align:")
 
 
+def _is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in {"W", "F"}
+
+
+def _emphasis_cjk_friendly(state: StateInline, silent: bool) -> bool:
+    """markdown-it's emphasis rule, with CommonMark's flanking test relaxed
+    next to Japanese, Chinese and Korean text (as the "CJK-friendly" proposal
+    for CommonMark does): Japanese has no spaces between words, so
+    `**「注意」**は` must be bold as it was with python-markdown; by the
+    strict rule the closing `**`, after a punctuation mark and before a
+    letter, closes nothing."""
+    start = state.pos
+    marker = state.src[start]
+    if silent or marker not in ("_", "*"):
+        return False
+    pos, maximum = start, state.posMax
+    while pos < maximum and state.src[pos] == marker:
+        pos += 1
+    length = pos - start
+    last = state.src[start - 1] if start > 0 else " "
+    next_ = state.src[pos] if pos < maximum else " "
+    last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+    next_punct = isMdAsciiPunct(ord(next_)) or isPunctChar(next_)
+    last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(next_))
+    left_flanking = not (
+        next_space or (next_punct and not (last_space or last_punct or _is_cjk(last)))
+    )
+    right_flanking = not (
+        last_space or (last_punct and not (next_space or next_punct or _is_cjk(next_)))
+    )
+    split_word = marker == "*"
+    can_open = left_flanking and (split_word or not right_flanking or last_punct)
+    can_close = right_flanking and (split_word or not left_flanking or next_punct)
+    for _ in range(length):
+        token = state.push("text", "", 0)
+        token.content = marker
+        state.delimiters.append(
+            Delimiter(
+                marker=ord(marker),
+                length=length,
+                token=len(state.tokens) - 1,
+                end=-1,
+                open=can_open,
+                close=can_close,
+            )
+        )
+    state.pos = pos
+    return True
+
+
 def _parser() -> MarkdownIt:
     """One parser per thread (its rule chains are built once; a parser keeps
     no state between texts, each `render` gets a fresh environment)."""
@@ -78,6 +135,7 @@ def _parser() -> MarkdownIt:
             {"html": True, "breaks": True},
         ).enable("table")
         parser.core.ruler.push("align_attributes", _align_attributes)
+        parser.inline.ruler.at("emphasis", _emphasis_cjk_friendly)
         # Pandoc's rule for `$`: no space inside and no digit outside, so
         # "$5 and $10" stays text.
         dollarmath_plugin(

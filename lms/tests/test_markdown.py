@@ -52,6 +52,25 @@ def test_japanese_text_survives():
     assert "講義の要約" in render_markdown("**講義の要約**")
 
 
+@pytest.mark.parametrize(
+    ("source", "bold"),
+    [
+        ("自己注意は**「クエリ」**と呼ぶ", "「クエリ」"),
+        ("これは**重要。**です", "重要。"),
+        ("**クエリ**と**キー**", "キー"),
+    ],
+)
+def test_japanese_bold_around_punctuation_without_spaces_is_bold(source, bold):
+    """CommonMark's strict rule leaves `**「注意」**は` as asterisks, which
+    python-markdown rendered bold; Japanese has no spaces to add."""
+    assert f"<strong>{bold}</strong>" in render_markdown(source)
+
+
+def test_latin_emphasis_keeps_commonmark_rules():
+    assert render_markdown('a*"foo"*bar') == '<p>a*"foo"*bar</p>\n'
+    assert "<em>" not in render_markdown("snake_case_name")
+
+
 def test_the_template_filter_renders_sanitised_markdown():
     from django.template import Context, Template
 

@@ -60,3 +60,46 @@ def test_the_counter_follows_typing_and_the_draft_survives_a_reload(
     page.reload()
     assert page.locator("textarea[name=summary]").input_value() == typed
     assert page.locator(".char-counter .count").inner_text() == "18"
+
+
+def test_the_live_preview_renders_code_lists_links_tables_and_math(
+    page, live_server, survey, learner
+):
+    """The summary a learner writes, previewed as they type: after the move
+    to markdown-it-py, still code, lists, links, tables and Japanese, math
+    kept as written, and nothing the CSP refuses."""
+    violations = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text)
+        if "Content Security Policy" in message.text
+        else None,
+    )
+    typed = (
+        "## 第3回 注意機構\n"
+        "自己注意は **クエリ** と *キー* の内積で重みを決める。\n\n"
+        "- 位置エンコーディング\n- マルチヘッド注意\n\n"
+        "1. 埋め込み\n2. 注意\n\n"
+        "損失は $L = -\\sum_i y_i \\log p_i$ で表す。\n\n"
+        "| 手法 | 精度 |\n|---|--:|\n| RNN | 0.71 |\n| Transformer | 0.84 |\n\n"
+        "```python\nscores = q @ k.T / math.sqrt(d)\n```\n\n"
+        "[論文](https://arxiv.org/abs/1706.03762)\n"
+    )
+    page.goto(live_server.url + survey.get_absolute_url())
+    page.locator("textarea[name=summary]").fill(typed)
+    page.locator("textarea[name=summary]").press("End")
+    preview = page.locator("#summary-preview")
+    preview.locator("table").wait_for()
+    assert preview.locator("h2").inner_text() == "第3回 注意機構"
+    assert preview.locator("ul li").count() == 2
+    assert preview.locator("ol li").count() == 2
+    assert "math.sqrt(d)" in preview.locator("pre code").inner_text()
+    assert preview.locator("td[align=right]").first.inner_text() == "0.71"
+    assert "$L = -\\sum_i y_i \\log p_i$" in preview.locator(".math").inner_text()
+    link = preview.locator("a[href='https://arxiv.org/abs/1706.03762']")
+    assert link.get_attribute("rel") == "noopener noreferrer nofollow"
+    page.locator("#draft-status").filter(has_text="Draft saved").wait_for()
+    from lms.tests.browser import screenshot
+
+    screenshot(page, "survey-preview-markdown")
+    assert violations == []
