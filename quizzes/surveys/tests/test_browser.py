@@ -71,9 +71,11 @@ def test_the_live_preview_renders_code_lists_links_tables_and_math(
     violations = []
     page.on(
         "console",
-        lambda message: violations.append(message.text)
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     typed = (
         "## 第3回 注意機構\n"
