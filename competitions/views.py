@@ -245,9 +245,7 @@ def competition_starter_file(
 @course_staff_required
 def staff_competition(request: HttpRequest, course: Course) -> HttpResponse:
     competition = _get_competition(course)
-    job = None
-    if job_id := request.GET.get("job"):
-        job = Job.objects.filter(pk=job_id, course=course).first()
+    job = Job.of_course(course, request.GET.get("job"))
     return render(
         request,
         "competitions/staff_competition.html",
