@@ -14,6 +14,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnError
+from redis.retry import Retry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -150,17 +153,30 @@ AUTH_USER_MODEL = "accounts.User"
 # Cache, sessions and Celery: Redis when REDIS_URL is set, otherwise
 # in-process so the demo needs no services.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# Redis may stop or freeze; Koza keeps serving from the database meanwhile
+# (lms/cache.py). Every Redis socket gives up after REDIS_TIMEOUT seconds, and
+# after an error a process leaves Redis alone for REDIS_BREAKER_SECONDS.
+REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
+REDIS_BREAKER_SECONDS = float(os.environ.get("REDIS_BREAKER_SECONDS", "5"))
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "lms.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "koza",
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT,
+                "socket_timeout": REDIS_TIMEOUT,
+                # One more try on a fresh connection when a pooled one turns
+                # out dead (Redis restarted); never again on a timeout.
+                "retry": Retry(NoBackoff(), 1, supported_errors=(RedisConnError,)),
+                "breaker_seconds": REDIS_BREAKER_SECONDS,
+            },
         }
     }
-    # Sessions are read from Redis and written through to the database, so a
-    # Redis restart logs nobody out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Sessions live in the database with a short-lived copy in Redis, so a
+    # Redis restart or outage logs nobody out (lms/sessions.py).
+    SESSION_ENGINE = "lms.sessions"
 else:
     CACHES = {
         "default": {
@@ -181,7 +197,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": REDIS_TIMEOUT,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_TIMEOUT
+# A request that enqueues work after its commit tries the broker twice (a
+# stale pooled connection gets a fresh one), then gives up and leaves the work
+# to the periodic sweeps (lms/celery.py): a learner never waits on a dead broker.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"

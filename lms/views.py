@@ -1,3 +1,4 @@
+import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -48,6 +49,9 @@ def _check_database() -> str:
 
 
 def _check_cache() -> str:
+    if hasattr(cache, "ping"):  # Redis: ask it, within REDIS_TIMEOUT
+        cache.ping()
+        return "ok"
     cache.set("healthz", "ok", 10)
     if cache.get("healthz") != "ok":
         raise RuntimeError("cache did not return the value it stored")
@@ -57,6 +61,14 @@ def _check_cache() -> str:
 def _check_broker() -> str:
     if celery_app.conf.task_always_eager:
         return "ok (in-process)"
+    url = celery_app.conf.broker_url
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        timeout = settings.REDIS_TIMEOUT
+        with redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        ) as client:
+            client.ping()
+        return "ok"
     with celery_app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
     return "ok"
