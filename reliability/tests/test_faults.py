@@ -3,12 +3,9 @@ submit, a task is delivered twice, the database connection drops mid-task.
 The database is the source of truth; nothing submitted is lost and nothing is
 done twice."""
 
-import socket
-import subprocess
 from datetime import timedelta
 
 import pytest
-import redis
 from django.utils import timezone
 
 from competitions import services as competition_services
@@ -20,53 +17,9 @@ from lms.models import Job
 from quizzes.homework.models import Homework, Submission
 from quizzes.homework.tests.factories import answers_for, make_homework, post_data
 from quizzes.surveys.models import SurveyResponse
+from reliability.tests.private_redis import PrivateRedis, forget_broker_connections
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of our own, to stop and start without disturbing the
-    Redis every other test (and helper) uses."""
-
-    def __init__(self, directory):
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.directory = directory
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        client = redis.Redis.from_url(self.url)
-        wait_for(lambda: self._ping(client), timeout=10)
-
-    @staticmethod
-    def _ping(client) -> bool:
-        try:
-            return client.ping()
-        except redis.ConnectionError:
-            return False
-
-    def stop(self):
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-def _forget_broker_connections() -> None:
-    """Make the next publish connect to the broker_url set now."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 @pytest.fixture
@@ -89,7 +42,7 @@ def private_broker(tmp_path, settings):
     celery_app.conf.broker_url = server.url
     celery_app.conf.task_default_queue = pool.queue
     celery_app.conf.task_always_eager = False
-    _forget_broker_connections()
+    forget_broker_connections()
     try:
         yield server, pool
     finally:
@@ -97,7 +50,7 @@ def private_broker(tmp_path, settings):
         server.stop()
         celery_app.conf.broker_url, celery_app.conf.task_default_queue = previous
         celery_app.conf.task_always_eager = True
-        _forget_broker_connections()
+        forget_broker_connections()
 
 
 def test_learners_submit_while_the_broker_is_down_and_the_sweep_finishes_the_work(
