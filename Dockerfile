@@ -19,5 +19,5 @@ RUN DEBUG=1 python manage.py compilemessages -l ja --ignore=.venv \
 
 USER koza
 EXPOSE 8000
-CMD ["gunicorn", "lms.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
-     "--access-logfile", "-", "--timeout", "120"]
+# Workers, timeouts and how signals stop or reload it: docker/gunicorn.conf.py.
+CMD ["gunicorn", "lms.wsgi:application", "-c", "docker/gunicorn.conf.py"]
