@@ -140,10 +140,15 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     if envbool("DATABASE_POOL", True):
+        from lms.db import check_pooled_connection
+
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": envint("DATABASE_POOL_MIN", 2),
             "max_size": envint("DATABASE_POOL_MAX", 10),
             "timeout": 10,
+            # Each connection is checked as it is handed out, so one that
+            # PostgreSQL closed is replaced instead of failing a request.
+            "check": check_pooled_connection,
         }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
