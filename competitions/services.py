@@ -197,7 +197,11 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
     if not problems:
         # Copy the file to its place before taking the lock, so the lock is
         # held for a count and an insert only.
-        entry.file.save("upload", upload, save=False)
+        try:
+            entry.file.save("upload", upload, save=False)
+        except OSError as exc:
+            logger.exception("could not store a competition file")
+            raise Refused(storage_failed_message()) from exc
     try:
         with transaction.atomic():
             Participant.objects.select_for_update().get(
@@ -208,11 +212,21 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
             entry.save()
             if not problems:
                 _enqueue(entry.pk)
-    except Refused:
+    except BaseException:
         if entry.file:
             entry.file.delete(save=False)
         raise
     return entry
+
+
+def storage_failed_message() -> str:
+    """The disk is full or read-only: nothing was saved, and the learner is
+    told so (lms/storage.py leaves no partial file behind)."""
+    return _(
+        "Your file could not be saved: the server cannot store files right "
+        "now. Nothing was submitted and nothing counts towards today's "
+        "limit. Please try again later."
+    )
 
 
 def _first_line(upload: UploadedFile) -> bytes:
@@ -550,7 +564,17 @@ def participant_upload_report(*, participant: Participant, upload: UploadedFile)
     if head[:4] != b"%PDF" or b"%%EOF" not in tail:
         raise Refused(_("The report must be a PDF file."))
     old = participant.report.name
-    participant.report.save("report.pdf", upload, save=False)
+    try:
+        participant.report.save("report.pdf", upload, save=False)
+    except OSError as exc:
+        logger.exception("could not store a competition report")
+        raise Refused(
+            _(
+                "Your report could not be saved: the server cannot store files "
+                "right now. Your earlier report, if any, is kept. Please try "
+                "again later."
+            )
+        ) from exc
     participant.report_uploaded_at = timezone.now()
     participant.save(update_fields=["report", "report_uploaded_at"])
     if old:

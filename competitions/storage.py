@@ -3,18 +3,19 @@
 Prediction files, reports and answer keys go to PRIVATE_MEDIA_ROOT, which no
 web server serves and which has no URL: only views that check who is asking
 read from it. A learner can never reach another learner's file by guessing a
-path under /media/.
+path under /media/. A file is stored whole or not at all (lms/storage.py).
 """
 
 import os
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.utils.deconstruct import deconstructible
+
+from lms.storage import AtomicFileSystemStorage
 
 
 @deconstructible
-class PrivateStorage(FileSystemStorage):
+class PrivateStorage(AtomicFileSystemStorage):
     def __init__(self) -> None:
         super().__init__(base_url=None)
 

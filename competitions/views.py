@@ -1,4 +1,5 @@
 import io
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,6 +23,8 @@ from courses.models import Course
 from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
 from lms.partials import wants_partial
+
+logger = logging.getLogger(__name__)
 
 
 def _get_competition(course: Course) -> Competition:
@@ -131,7 +134,26 @@ def competition_upload(request: HttpRequest, course: Course) -> HttpResponse:
         return redirect("competition", course.slug)
     limiter = _SizeLimitHandler(request, limit)
     request.upload_handlers = [limiter, TemporaryFileUploadHandler(request)]
+    if not _upload_received(request):
+        return redirect("competition", course.slug)
     return _upload(request, course, competition, limiter)
+
+
+def _upload_received(request: HttpRequest) -> bool:
+    """Read the request body, whose file goes to a temporary file first. When
+    that cannot be written (disk full), say that nothing was saved instead of
+    answering 500. Runs before the CSRF check, and only ever redirects."""
+    try:
+        request.FILES  # noqa: B018 (reading it parses the body)
+    except OSError:
+        logger.exception("could not receive an upload")
+        for handler in request.upload_handlers:
+            partial = getattr(handler, "file", None)
+            if partial is not None:
+                partial.close()  # a temporary upload file is deleted on close
+        messages.error(request, services.storage_failed_message())
+        return False
+    return True
 
 
 @csrf_protect
@@ -191,9 +213,19 @@ def competition_nickname(request: HttpRequest, course: Course) -> HttpResponse:
     return redirect("competition", course.slug)
 
 
+@csrf_exempt
 @course_learner_required
 @require_POST
 def competition_report(request: HttpRequest, course: Course) -> HttpResponse:
+    # The body is read before the CSRF check (checked right after, in
+    # _report), so a disk too full to receive the file gets a message.
+    if not _upload_received(request):
+        return redirect("competition", course.slug)
+    return _report(request, course)
+
+
+@csrf_protect
+def _report(request: HttpRequest, course: Course) -> HttpResponse:
     competition = _get_competition(course)
     form = ReportForm(request.POST, request.FILES)
     if not form.is_valid():

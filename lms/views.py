@@ -1,8 +1,13 @@
+import os
+import shutil
+import tempfile
+
 import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -74,13 +79,36 @@ def _check_broker() -> str:
     return "ok"
 
 
+def _check_storage() -> str:
+    """Write, flush and remove a small file where uploads go: a full or
+    read-only disk fails here before a learner's upload does."""
+    roots = {"private": settings.PRIVATE_MEDIA_ROOT}
+    if isinstance(default_storage, FileSystemStorage):
+        roots["media"] = settings.MEDIA_ROOT
+    report = []
+    for name, root in roots.items():
+        try:
+            os.makedirs(root, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=root, prefix=".healthz-") as probe:
+                probe.write(b"ok")
+                probe.flush()
+                os.fsync(probe.fileno())
+        except OSError as exc:
+            raise RuntimeError(f"{name}: cannot write {root}: {exc}") from exc
+        free = shutil.disk_usage(root).free
+        report.append(f"{name} {free / 1024**3:.1f} GB free")
+    return "ok (" + ", ".join(report) + ")"
+
+
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database, cache and broker state: 200 when all are fine, 503 otherwise."""
+    """Database, cache, broker and storage state: 200 when all are fine, 503
+    otherwise."""
     checks = {
         "database": _check_database,
         "cache": _check_cache,
         "broker": _check_broker,
+        "storage": _check_storage,
     }
     report = {}
     healthy = True

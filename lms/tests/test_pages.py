@@ -85,7 +85,7 @@ def test_healthz_reports_each_service(client, db):
     assert response.status_code == 200
     body = json.loads(response.content)
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "broker"}
+    assert set(body["checks"]) == {"database", "cache", "broker", "storage"}
 
 
 def test_healthz_is_503_and_names_the_broken_service(client, db, settings):
