@@ -135,3 +135,35 @@ def test_healthz_names_a_frozen_redis_within_a_second_or_two(
     assert checks["broker"].startswith("error: TimeoutError")
     assert checks["database"] == "ok"
     assert took < 2 * settings.REDIS_TIMEOUT + 1
+
+
+@pytest.mark.parametrize("broker", ["closed_port", "silent_server"])
+def test_enqueuing_after_commit_gives_up_quickly_when_the_broker_is_away(
+    request, broker, settings, django_capture_on_commit_callbacks, caplog
+):
+    """The request that committed is answered; the sweep sends the task."""
+    from lms.tasks import job_worker_selftest
+
+    url = request.getfixturevalue(broker)
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = url
+    celery_app.conf.task_always_eager = False
+    celery_app._pool = celery_app.amqp._producer_pool = None
+    CircuitBreaker.reset_all()
+    took = []
+    try:
+        for _ in range(3):
+            start = time.monotonic()
+            with django_capture_on_commit_callbacks(execute=True):
+                job_worker_selftest.delay_on_commit(job_id="1")
+            took.append(time.monotonic() - start)
+    finally:
+        celery_app.conf.broker_url = previous
+        celery_app.conf.task_always_eager = True
+        celery_app._pool = celery_app.amqp._producer_pool = None
+        CircuitBreaker.reset_all()
+
+    # Two tries within the timeout each, then the breaker skips at once.
+    assert took[0] < 4 * settings.REDIS_TIMEOUT + 1
+    assert max(took[1:]) < 0.05
+    assert "the periodic sweep" in caplog.text
