@@ -77,4 +77,4 @@ def test_pooled_connections_killed_under_load_cost_no_request(course, tmp_path, 
     assert sum(killed) >= 8, killed
     assert len(statuses) > 50
     assert [s for s in statuses if s != 200] == []
-    assert max(took) < 2  # no request waited on the pool's back-off
+    assert max(took) < 5  # far from the 10 s PoolTimeout of a back-off
