@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from quizzes.models import SurveyResponse
+from quizzes.surveys.models import SurveyResponse
 from reliability.tests.web_server import Gunicorn
 
 CSRF = "k" * 32  # a CSRF secret: the cookie and the form field carry it

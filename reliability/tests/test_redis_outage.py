@@ -22,8 +22,9 @@ from competitions.tests.conftest import csv_upload, perfect_rows
 from conftest import PASSWORD, WorkerPool, wait_for
 from lms.cache import CircuitBreaker
 from lms.celery import app as celery_app
-from quizzes.models import Submission, SurveyResponse
-from quizzes.tests.homework_factories import answers_for, post_data
+from quizzes.homework.models import Submission
+from quizzes.homework.tests.factories import answers_for, post_data
+from quizzes.surveys.models import SurveyResponse
 from reliability.tests.private_redis import PrivateRedis, forget_broker_connections
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
