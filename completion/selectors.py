@@ -12,14 +12,17 @@ from decimal import Decimal
 from itertools import batched
 
 from django.db.models import (
+    BooleanField,
     Count,
     Exists,
+    ExpressionWrapper,
     IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -34,7 +37,7 @@ from completion.models import (
 )
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Lecture
-from quizzes.homework.models import PASSED, Homework, Submission
+from quizzes.homework.models import PASSED, Homework, Submission, revealed_q
 from quizzes.surveys.models import SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses
 
@@ -43,6 +46,8 @@ Outcome = CompletionRecord.Outcome
 
 
 def _course_submissions(course: Course) -> QuerySet:
+    """Graded submissions of the course's published homework: what staff
+    see, whether or not the answers are revealed yet."""
     return Submission.objects.filter(
         homework__lecture__course=course,
         homework__published=True,
@@ -50,15 +55,29 @@ def _course_submissions(course: Course) -> QuerySet:
     )
 
 
+def _revealed_submissions(course: Course, now) -> QuerySet:
+    """The graded submissions whose score a learner may see at `now`. What
+    completion counts: a decision the learner sees must not move with a
+    score they may not see yet (staff grading an open homework early would
+    otherwise let learners compare answer sets against it)."""
+    return _course_submissions(course).revealed(now)
+
+
 def learner_metrics(
-    course: Course, *, user_ids: Iterable[int] | None = None
+    course: Course, *, user_ids: Iterable[int] | None = None, now=None
 ) -> dict[int, Metrics]:
     """Metrics of every approved learner (or of `user_ids` only), keyed by
-    enrollment id, from one aggregate query per source."""
+    enrollment id, from one aggregate query per source.
+
+    Only what learners may see counts: homework revealed at `now` and the
+    competition board they are shown (`competition_top_percent`). The
+    progress page shows these metrics and the decisions made from them, so
+    counting anything hidden would turn it into an oracle."""
+    now = now or timezone.now()
     enrollments = Enrollment.objects.filter(
         course=course, status=Enrollment.Status.APPROVED
     )
-    submissions = _course_submissions(course)
+    submissions = _revealed_submissions(course, now)
     counted = counted_survey_responses(course)
     accepted = SurveyResponse.objects.filter(
         survey__lecture__course=course, review_state=SurveyResponse.Review.ACCEPTED
@@ -113,11 +132,14 @@ def learner_metrics(
 
 
 def competition_top_percent(course: Course) -> dict[int, float]:
-    """user id -> rank / participants * 100 in the final (private) ranking;
-    with several competitions, the learner's best placing."""
+    """user id -> rank / participants * 100 on the board learners are shown:
+    the final (private) ranking once staff publish it, the public one until
+    then (the private scores must not leak through the progress page, where
+    toggling a final selection would otherwise read them); with several
+    competitions, the learner's best placing."""
     best: dict[int, float] = {}
     for competition in Competition.objects.filter(course=course):
-        rows = leaderboard(competition, private=True)
+        rows = leaderboard(competition, private=competition.private_published)
         for row in rows:
             percent = row["rank"] * 100 / len(rows)
             if percent < best.get(row["user_id"], 101):
@@ -186,20 +208,41 @@ def course_weeks(course: Course) -> list[dict]:
     )
 
 
-def week_grid(course: Course, user_ids: list[int]) -> dict[int, dict[int, dict]]:
-    """user id -> lecture number -> {"score", "passed", "summary"} for the
-    given learners, in two queries."""
+def week_grid(
+    course: Course, user_ids: list[int], *, learner_now=None
+) -> dict[int, dict[int, dict]]:
+    """user id -> lecture number -> {"submitted", "score", "passed",
+    "summary"} for the given learners, in two queries.
+
+    With `learner_now` (the learner's own progress page), every submission
+    is marked submitted, graded or not, and a score and pass/fail are given
+    only for homework revealed at that time; staff (no `learner_now`) see
+    every score."""
     grid: dict[int, dict[int, dict]] = {uid: {} for uid in user_ids}
     if not user_ids:
         return grid
-    for user_id, number, score, passed in (
-        _course_submissions(course)
-        .filter(user_id__in=user_ids)
+    submissions = Submission.objects.filter(
+        homework__lecture__course=course, homework__published=True
+    )
+    if learner_now is None:
+        submissions = submissions.filter(score__isnull=False)
+        shown = Value(True)
+    else:
+        shown = ExpressionWrapper(
+            revealed_q(learner_now, "homework__"), output_field=BooleanField()
+        )
+    for user_id, number, score, passed, shown in (
+        submissions.filter(user_id__in=user_ids)
         .with_passed()
-        .values_list("user_id", "homework__lecture__number", "score", "passed")
+        .annotate(shown=shown)
+        .values_list(
+            "user_id", "homework__lecture__number", "score", "passed", "shown"
+        )
     ):
-        grid[user_id].setdefault(number, {})
-        grid[user_id][number].update(score=score, passed=passed)
+        cell = grid[user_id].setdefault(number, {})
+        cell["submitted"] = True
+        if shown and score is not None:
+            cell.update(score=score, passed=passed)
     for user_id, number, state in SurveyResponse.objects.filter(
         survey__lecture__course=course, user_id__in=user_ids
     ).values_list("user_id", "survey__lecture__number", "review_state"):

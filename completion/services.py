@@ -577,6 +577,22 @@ def _inputs_stamp() -> int | None:
     return None if writers else stamp
 
 
+def _visible_inputs(course: Course, now) -> list[int]:
+    """What learners may see of the inputs, which changes with time and not
+    only with writes (a homework's answers are revealed when its time comes):
+    the revealed homework and the published final boards. A run whose inputs
+    stamp has not moved still recomputes when this has."""
+    from competitions.models import Competition
+    from quizzes.homework.models import Homework
+
+    return [
+        Homework.objects.filter(lecture__course=course).revealed(now).count(),
+        Competition.objects.filter(
+            course=course, private_published_at__isnull=False
+        ).count(),
+    ]
+
+
 def certification_run(
     *,
     course: Course,
@@ -597,12 +613,15 @@ def certification_run(
     from completion.selectors import learner_metrics
 
     stamp = _inputs_stamp()
+    now = timezone.now()
+    visible = _visible_inputs(course, now)
     state = CertificationState.objects.filter(course=course).first()
     if (
         not dry_run
         and stamp is not None
         and state is not None
         and state.inputs_stamp == stamp
+        and state.summary.get("visible") == visible
         and (state.issued_certificates or not issue_certificates)
     ):
         if on_start:
@@ -611,7 +630,7 @@ def certification_run(
             "flips": [], "flip_count": 0, "changed": 0, "certificates_issued": 0,
             "skipped": True,
         }  # fmt: skip
-    metrics = learner_metrics(course)
+    metrics = learner_metrics(course, now=now)
     if on_start:
         on_start(len(metrics))
     summary = certification_compute(
@@ -621,7 +640,7 @@ def certification_run(
         progress=progress,
         issue_certificates=issue_certificates,
     )
-    result = summary.as_json() | {"skipped": False}
+    result = summary.as_json() | {"skipped": False, "visible": visible}
     if not dry_run and stamp is not None:
         CertificationState.objects.bulk_create(
             [

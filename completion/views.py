@@ -298,11 +298,14 @@ def progress(request: HttpRequest, course: Course) -> HttpResponse:
         return render(
             request, "completion/progress.html", {"course": course, "staff": True}
         )
-    metrics = selectors.learner_metrics(course, user_ids=[request.user.pk]).get(
-        enrollment.pk, Metrics()
-    )
+    now = timezone.now()
+    metrics = selectors.learner_metrics(
+        course, user_ids=[request.user.pk], now=now
+    ).get(enrollment.pk, Metrics())
     weeks = selectors.course_weeks(course)
-    cells = selectors.week_grid(course, [request.user.pk])[request.user.pk]
+    cells = selectors.week_grid(course, [request.user.pk], learner_now=now)[
+        request.user.pk
+    ]
     record = CompletionRecord.objects.filter(enrollment=enrollment).first()
     certificate = _current_certificate(enrollment)
     printed = PrintedName.objects.filter(enrollment=enrollment).first()
@@ -319,7 +322,7 @@ def progress(request: HttpRequest, course: Course) -> HttpResponse:
             "tiers": selectors.tiers_with_criteria(course, metrics),
             "weeks": [(week, cells.get(week["number"], {})) for week in weeks],
             "deadlines": deadlines_for(
-                course=course, user=request.user, start=timezone.now()
+                course=course, user=request.user, start=now
             ),
             "record": record,
             "certificate": certificate,

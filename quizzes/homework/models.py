@@ -43,6 +43,7 @@ __all__ = [
     "Question",
     "Submission",
     "SubmissionAnswer",
+    "revealed_q",
 ]
 
 DEFAULT_QUESTIONS = 5
@@ -80,6 +81,15 @@ class HomeworkState(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+def revealed_q(now, prefix: str = "") -> Q:
+    """The one definition of "revealed" for a query on Homework (or, with
+    `prefix="homework__"`, on Submission): `reveal_at` has come (`save()`
+    fills a blank one with the closing time). Before that a learner sees no
+    key, no score and no pass/fail anywhere, even when staff graded early:
+    comparing scores of different answer sets would give the key away."""
+    return Q(**{f"{prefix}reveal_at__lte": now})
+
+
 class HomeworkQuerySet(LectureItemQuerySet):
     """Who may answer which homework when: `LectureItemQuerySet` with the
     homework's own window."""
@@ -97,6 +107,11 @@ class HomeworkQuerySet(LectureItemQuerySet):
                 output_field=models.CharField(),
             )
         )
+
+    def revealed(self, now) -> "HomeworkQuerySet":
+        """Homework whose answers, scores and pass/fail learners may see at
+        `now` (`revealed_q`)."""
+        return self.filter(revealed_q(now))
 
 
 class Homework(models.Model):
@@ -199,6 +214,9 @@ class Homework(models.Model):
         )
 
     def is_revealed(self, now=None) -> bool:
+        """In Python what `revealed_q` says in SQL: the key, the score and
+        pass/fail are the learner's to see from `reveal_at` (by default when
+        the homework closes)."""
         return (now or timezone.now()) >= (self.reveal_at or self.closes_at)
 
     @property
@@ -281,6 +299,11 @@ class SubmissionQuerySet(models.QuerySet):
 
     def passed(self) -> "SubmissionQuerySet":
         return self.filter(PASSED)
+
+    def revealed(self, now) -> "SubmissionQuerySet":
+        """Submissions to homework that is revealed at `now`: the only ones
+        whose score and pass/fail a learner may see."""
+        return self.filter(revealed_q(now, "homework__"))
 
 
 # The one definition of "passed": a score at or above the homework's pass
