@@ -85,7 +85,14 @@ def seed(*, course, admin, staff, learner) -> None:
     ).order_by("email")[:40]
     learners = [learner, *generated]
     for index, user in enumerate(learners):
-        Participant.objects.get_or_create(competition=competition, user=user)
+        # Every other learner chose a nickname; the rest show on the board
+        # under their pseudonym. The demo learner is "hanako_llm".
+        nickname = "hanako_llm" if user == learner else ""
+        if user != learner and index % 2:
+            nickname = rng.choice(NICKNAMES) + str(index)
+        Participant.objects.get_or_create(
+            competition=competition, user=user, defaults={"nickname": nickname}
+        )
         skill = 0.5 if user == learner else rng.uniform(0.55, 0.97)
         for attempt in range(1 if user == learner else rng.randint(1, 4)):
             rows = "".join(
@@ -114,6 +121,9 @@ def seed(*, course, admin, staff, learner) -> None:
     )
     entry.file.save("upload", ContentFile(bad.encode()), save=True)
     services.entry_score(entry_id=entry.pk)
+
+
+NICKNAMES = ["kitsune", "tanuki", "sakura", "bert_fan", "gpt_cat", "token"]
 
 
 def _guess(rng: random.Random, positive: bool, skill: float) -> str:

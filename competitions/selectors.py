@@ -1,9 +1,11 @@
 """Reads for competition pages: the leaderboards and the staff queue."""
 
+import base64
 import time
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils.crypto import salted_hmac
 
 from competitions.models import Competition, Entry, Participant
 
@@ -21,7 +23,8 @@ def competition_for_course(course) -> Competition | None:
 
 
 def leaderboard(competition: Competition, *, private: bool = False) -> list[dict]:
-    """Ranked rows: rank, name, score, submissions, last submission time.
+    """Ranked rows: rank, nickname ("name", may be empty), pseudonym,
+    score, submissions, last submission time.
 
     Public: each learner's best public score. Private: the best private score
     among the learner's selected final submissions, or, if they selected
@@ -90,12 +93,13 @@ def _leaderboard_rows(competition: Competition, *, private: bool) -> list[dict]:
         last = max(r[2] for r in rows)
         best.append((sign * score, chosen[2], user_id, score, len(rows), last))
     best.sort()
-    names = _display_names(competition, [row[2] for row in best])
+    names = _public_names(competition, [row[2] for row in best])
     return [
         {
             "rank": rank,
             "user_id": user_id,
             "name": names.get(user_id, ""),
+            "pseudonym": pseudonym(competition.pk, user_id),
             "score": score,
             "submissions": count,
             "last_submitted_at": last,
@@ -104,25 +108,41 @@ def _leaderboard_rows(competition: Competition, *, private: bool) -> list[dict]:
     ]
 
 
-def _display_names(competition: Competition, user_ids: list[int]) -> dict[int, str]:
-    from accounts.models import User
-
-    nicknames = dict(
+def _public_names(competition: Competition, user_ids: list[int]) -> dict[int, str]:
+    """The learners' nicknames (empty for those who chose none: the board
+    shows their pseudonym). Never a display name, often a real name, which
+    signup promises only staff and the certificate will show, and never an
+    email address."""
+    return dict(
         Participant.objects.filter(competition=competition, user_id__in=user_ids)
         .exclude(nickname="")
         .values_list("user_id", "nickname")
     )
-    names = {}
-    for user in User.objects.filter(pk__in=user_ids).only(
-        "pk", "display_name", "email"
-    ):
-        names[user.pk] = nicknames.get(user.pk) or _public_name(user)
-    return names
 
 
-def _public_name(user) -> str:
-    # Never the email address: it is private.
-    return user.display_name or f"#{user.pk}"
+def pseudonym(competition_id: int, user_id: int) -> str:
+    """A participant's stable code name on a board without a nickname: an
+    HMAC of the ids under the server's secret, so it is the same on every
+    visit yet tells nobody the user id (a hash of the id alone could be
+    reversed by trying every id)."""
+    digest = salted_hmac(
+        "koza.competitions.pseudonym",
+        f"{competition_id}:{user_id}",
+        algorithm="sha256",
+    ).digest()
+    return base64.b32encode(digest[:5]).decode()[:6]
+
+
+def with_staff_names(rows: list[dict]) -> list[dict]:
+    """Board rows with the learners' names added, for staff only."""
+    from accounts.models import User
+
+    names = dict(
+        User.objects.filter(pk__in=[row["user_id"] for row in rows]).values_list(
+            "pk", "display_name"
+        )
+    )
+    return [row | {"staff_name": names.get(row["user_id"]) or ""} for row in rows]
 
 
 def users_with_scored_entry(course) -> set[int]:

@@ -50,6 +50,10 @@ def _page_context(request: HttpRequest, course: Course, competition: Competition
     ).first()
     entries = selectors.entries_for_user(competition, request.user)
     board = selectors.leaderboard(competition)
+    top = board[:20]
+    is_staff = course.is_staff(request.user)
+    if is_staff:
+        top = selectors.with_staff_names(top)
     return {
         "course": course,
         "competition": competition,
@@ -64,14 +68,14 @@ def _page_context(request: HttpRequest, course: Course, competition: Competition
         ),
         "rejected_limit": settings.COMPETITION_REJECTED_PER_DAY,
         "selected_count": sum(entry.selected_for_final for entry in entries),
-        "leaderboard": board[:20],
+        "leaderboard": top,
         "leaderboard_size": len(board),
         "my_row": next((r for r in board if r["user_id"] == request.user.pk), None),
         "starter_files": competition.starter_files.all(),
         "upload_form": UploadForm(),
         "nickname_form": NicknameForm(instance=participant),
         "report_form": ReportForm(),
-        "is_staff": course.is_staff(request.user),
+        "is_staff": is_staff,
     }
 
 
@@ -245,17 +249,26 @@ def _report(request: HttpRequest, course: Course) -> HttpResponse:
 
 @course_learner_required
 def competition_leaderboard(request: HttpRequest, course: Course) -> HttpResponse:
+    """Learners are listed under their nickname or pseudonym; staff also see
+    who they are."""
     competition = _get_competition(course)
+    board = selectors.leaderboard(competition)
+    final = (
+        selectors.leaderboard(competition, private=True)
+        if competition.private_published
+        else None
+    )
+    if course.is_staff(request.user):
+        board = selectors.with_staff_names(board)
+        final = final and selectors.with_staff_names(final)
     return render(
         request,
         "competitions/leaderboard.html",
         {
             "course": course,
             "competition": competition,
-            "leaderboard": selectors.leaderboard(competition),
-            "private_leaderboard": selectors.leaderboard(competition, private=True)
-            if competition.private_published
-            else None,
+            "leaderboard": board,
+            "private_leaderboard": final,
         },
     )
 
@@ -287,7 +300,9 @@ def staff_competition(request: HttpRequest, course: Course) -> HttpResponse:
             "summary": selectors.queue_summary(competition),
             "queue": selectors.queue_entries(competition),
             "recent": selectors.recent_entries(competition),
-            "private_preview": selectors.leaderboard(competition, private=True)[:20],
+            "private_preview": selectors.with_staff_names(
+                selectors.leaderboard(competition, private=True)[:20]
+            ),
             "reports": competition.participants.exclude(report="").select_related(
                 "user"
             ),

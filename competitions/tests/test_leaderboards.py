@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from competitions import selectors, services
-from competitions.models import Entry
+from competitions.models import Entry, Participant
 from competitions.tests.conftest import leaderboard_html
 from courses.models import Enrollment
 
@@ -14,11 +14,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rivals(user_factory, course):
+def rivals(user_factory, course, competition):
+    """Three learners who chose their nicknames (their display names are
+    private: the board never shows them to learners)."""
     users = []
     for name in ["Aoi", "Ren", "Sora"]:
-        user = user_factory(display_name=name)
+        user = user_factory(display_name=f"Real {name}")
         Enrollment.objects.create(user=user, course=course, status="approved")
+        Participant.objects.create(competition=competition, user=user, nickname=name)
         users.append(user)
     return users
 

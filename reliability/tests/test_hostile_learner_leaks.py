@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from competitions import selectors
 from competitions.models import Entry, Participant
 from competitions.tests.conftest import make_competition
 from completion.models import CompletionRule, CompletionTier
@@ -167,3 +168,44 @@ def test_staff_are_warned_that_early_grades_stay_hidden_until_the_reveal(
 
     assert "Learners see their score and pass/fail from" in page.text
     assert homework.reveal_at
+
+
+# 11. Names on the leaderboard ----------------------------------------------
+
+
+def test_learners_see_each_other_under_nicknames_or_pseudonyms_never_names(
+    client, course, learner, staff, user_factory
+):
+    from courses.models import Enrollment
+
+    competition = make_competition(course)
+    named = user_factory(display_name="Hanako Realname")
+    nicknamed = user_factory(display_name="Taro Realname")
+    for user, nickname, score in [(named, "", 0.9), (nicknamed, "tanuki", 0.8)]:
+        Enrollment.objects.create(user=user, course=course, status="approved")
+        Participant.objects.create(
+            competition=competition, user=user, nickname=nickname
+        )
+        Entry.objects.create(
+            competition=competition,
+            user=user,
+            file="x.csv",
+            original_name="x.csv",
+            status=Entry.Status.SCORED,
+            public_score=score,
+            private_score=score,
+        )
+    code = selectors.pseudonym(competition.pk, named.pk)
+    client.force_login(learner)
+
+    for url in ("competition", "competition_leaderboard"):
+        page = client.get(reverse(url, args=[course.slug])).text
+        assert "Realname" not in page
+        assert "tanuki" in page
+        assert f"Participant {code}" in page
+    assert code == selectors.pseudonym(competition.pk, named.pk)  # stable
+    assert str(named.pk) not in code
+
+    client.force_login(staff)
+    board = client.get(reverse("competition_leaderboard", args=[course.slug])).text
+    assert "Hanako Realname" in board and "Taro Realname" in board
