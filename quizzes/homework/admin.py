@@ -75,6 +75,22 @@ class QuestionAdmin(admin.ModelAdmin):
     list_filter = ["homework__lecture__course"]
     inlines = [ChoiceInline]
 
+    def save_formset(self, request, form, formset, change):
+        """New choices are inserted in a random order (see
+        `ChoiceQuerySet.create_in_random_order`): ids must not follow the
+        order the author typed them in."""
+        if formset.model is not Choice:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for choice in formset.deleted_objects:
+            choice.delete()
+        new = [choice for choice in instances if choice.pk is None]
+        for choice in instances:
+            if choice.pk is not None:
+                choice.save()
+        Choice.objects.create_in_random_order(new)
+        formset.save_m2m()
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         if homework_sync_key_version(homework=form.instance.homework):

@@ -66,12 +66,14 @@ def _create_homework(lecture, now) -> Homework:
         )
         for index, (text, _choices, explanation) in enumerate(QUESTIONS, start=1)
     )
-    Choice.objects.bulk_create(
-        Choice(question=question, position=i, text=text, is_correct=i == 1)
-        for question, (_text, choices, _explanation) in zip(
-            questions, QUESTIONS, strict=True
-        )
-        for i, text in enumerate(choices, start=1)
+    Choice.objects.create_in_random_order(
+        [
+            Choice(question=question, position=i, text=text, is_correct=i == 1)
+            for question, (_text, choices, _explanation) in zip(
+                questions, QUESTIONS, strict=True
+            )
+            for i, text in enumerate(choices, start=1)
+        ]
     )
     homework_publish(homework=homework)
     return homework

@@ -332,7 +332,7 @@ def homework_import_questions(*, lecture, parsed: ParsedImport):
                 for index, q in enumerate(parsed.questions, start=1)
             ]
         )
-        Choice.objects.bulk_create(
+        Choice.objects.create_in_random_order(
             [
                 Choice(
                     question=question,

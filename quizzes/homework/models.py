@@ -9,6 +9,7 @@ Timing rule (the server's clock decides): a homework accepts answers from
 
 import math
 import random
+import secrets
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -28,6 +29,7 @@ from django.db.models import (
 )
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from courses.models import LectureItemQuerySet
@@ -265,8 +267,27 @@ class Question(models.Model):
 
 def shuffle_for_learner(items: list, *, user_id, homework_id, question_id) -> None:
     """Shuffle a question's choices (in position order) the way this learner
-    always sees them: seeded by learner, homework and question."""
-    random.Random(f"{user_id}:{homework_id}:{question_id}").shuffle(items)
+    always sees them. Seeded by an HMAC of learner, homework and question
+    under SECRET_KEY: a public seed would let anyone undo the shuffle and
+    read the authored order, where the right answer habitually comes first."""
+    seed = salted_hmac(
+        "koza.homework.shuffle",
+        f"{user_id}:{homework_id}:{question_id}",
+        algorithm="sha256",
+    ).digest()
+    random.Random(seed).shuffle(items)
+
+
+class ChoiceQuerySet(models.QuerySet):
+    def create_in_random_order(self, choices: list["Choice"]) -> list["Choice"]:
+        """Insert choices in a random order, so that their ids, which the
+        learner's form posts, say nothing about the authored order (GIFT
+        authors write `=right` first by habit). `position` keeps the authored
+        order for staff. Random ids per learner would need a lookup on every
+        submit; this costs the one-statement submit nothing."""
+        shuffled = list(choices)
+        secrets.SystemRandom().shuffle(shuffled)
+        return self.bulk_create(shuffled)
 
 
 class Choice(models.Model):
@@ -279,6 +300,8 @@ class Choice(models.Model):
     feedback = models.TextField(
         _("feedback"), blank=True, help_text=_("Markdown. Shown after reveal.")
     )
+
+    objects = ChoiceQuerySet.as_manager()
 
     class Meta:
         db_table = "quizzes_choice"

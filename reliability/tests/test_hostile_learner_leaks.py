@@ -209,3 +209,46 @@ def test_learners_see_each_other_under_nicknames_or_pseudonyms_never_names(
     client.force_login(staff)
     board = client.get(reverse("competition_leaderboard", args=[course.slug])).text
     assert "Hanako Realname" in board and "Taro Realname" in board
+
+
+# 5. Choice ids and the shuffle ---------------------------------------------
+
+
+def test_choice_ids_and_the_order_shown_say_nothing_about_the_right_answer(
+    course, learner
+):
+    """GIFT authors write the right answer first. Before, its choice was the
+    lowest id of every question and the shuffle's seed was public, so the
+    learner's browser could tell the right answer from the form alone."""
+    import random
+
+    from quizzes.homework.gift import homework_import_questions, parse_questions
+    from quizzes.homework.selectors import homework_learner_view
+
+    gift = "".join(
+        f"::Q{n}::Question {n}? {{\n=right {n}\n~wrong a\n~wrong b\n~wrong c\n}}\n\n"
+        for n in range(40)
+    )
+    parsed = parse_questions(gift, "gift")
+    assert parsed.ok, parsed.errors
+    homework = homework_import_questions(
+        lecture=course.lectures.get(number=1), parsed=parsed
+    )
+
+    ranks = set()
+    for question in homework.questions.prefetch_related("choices"):
+        by_id = sorted(question.choices.all(), key=lambda choice: choice.pk)
+        ranks.add(next(i for i, c in enumerate(by_id) if c.is_correct))
+    assert len(ranks) > 1  # the right answer is not always the lowest id
+
+    view = homework_learner_view(homework=homework, user=learner, now=timezone.now())
+    replayed = 0
+    for question in view["questions"]:
+        authored = list(
+            homework.questions.get(pk=question["id"])
+            .choices.order_by("position", "id")
+            .values_list("id", flat=True)
+        )
+        random.Random(f"{learner.pk}:{homework.pk}:{question['id']}").shuffle(authored)
+        replayed += authored == [choice["id"] for choice in question["choices"]]
+    assert replayed < len(view["questions"])  # the public seed no longer replays
