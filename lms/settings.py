@@ -99,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "courses.middleware.StaffMfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -316,6 +317,9 @@ LOGIN_URL = "account_login"
 ALLAUTH_TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Koza"
+# Course staff and admins, and superusers, must enrol TOTP before they reach
+# a staff page or the admin (courses.middleware). Off for the demo.
+MFA_REQUIRED_FOR_STAFF = envbool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
 
 # Social login is off unless GOOGLE_CLIENT_ID is set. A provider's email never
 # logs anyone into an existing local account.
