@@ -117,7 +117,7 @@ def make_sessions(users: list[User]) -> list[dict]:
     database and in the cache (cached_db)."""
     store = SessionStore()
     expiry = timezone.now() + timezone.timedelta(seconds=settings.SESSION_COOKIE_AGE)
-    backend = "django.contrib.auth.backends.ModelBackend"
+    backend = settings.AUTHENTICATION_BACKENDS[0]
     rows, cached, learners = [], {}, []
     for user in users:
         key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
