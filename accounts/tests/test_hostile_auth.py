@@ -73,3 +73,26 @@ def test_a_failed_login_hashes_the_password_once(client, hashes, email):
 
     assert response.status_code == 200  # the form again, with its error
     assert len(hashes) == 1
+
+
+def _login(client, email, password, address):
+    return client.post(
+        reverse("account_login"),
+        {"login": email, "password": password},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_failing_on_purpose_locks_the_account_only_for_the_failing_address(client):
+    make_user("victim@example.com")
+    for _ in range(5):  # allauth's limit: 5 failures in 5 minutes
+        _login(client, "victim@example.com", "wrong-guess", "203.0.113.9")
+
+    locked = _login(client, "victim@example.com", PASSWORD, "203.0.113.9")
+    assert locked.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+    # The learner, from their own address, signs in as usual.
+    other = _login(client, "victim@example.com", PASSWORD, "198.51.100.7")
+    assert other.status_code == 302
+    assert client.session["_auth_user_id"]
