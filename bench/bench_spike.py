@@ -60,6 +60,7 @@ from django.utils.crypto import get_random_string
 from accounts.models import User
 from courses.models import Course
 from lms.auth import USER_CACHE_SECONDS, user_cache_key
+from lms.middleware import session_stamps
 from quizzes.homework.models import Homework, Submission, SubmissionAnswer
 from quizzes.surveys.models import SurveyResponse
 
@@ -125,6 +126,7 @@ def make_sessions(users: list[User]) -> list[dict]:
             SESSION_KEY: str(user.pk),
             BACKEND_SESSION_KEY: backend,
             HASH_SESSION_KEY: user.get_session_auth_hash(),
+            **session_stamps(),
         }
         rows.append(
             Session(
