@@ -226,18 +226,16 @@ def week_grid(
     )
     if learner_now is None:
         submissions = submissions.filter(score__isnull=False)
-        shown = Value(True)
+        revealed = Value(True)
     else:
-        shown = ExpressionWrapper(
+        revealed = ExpressionWrapper(
             revealed_q(learner_now, "homework__"), output_field=BooleanField()
         )
     for user_id, number, score, passed, shown in (
         submissions.filter(user_id__in=user_ids)
         .with_passed()
-        .annotate(shown=shown)
-        .values_list(
-            "user_id", "homework__lecture__number", "score", "passed", "shown"
-        )
+        .annotate(shown=revealed)
+        .values_list("user_id", "homework__lecture__number", "score", "passed", "shown")
     ):
         cell = grid[user_id].setdefault(number, {})
         cell["submitted"] = True

@@ -321,9 +321,7 @@ def progress(request: HttpRequest, course: Course) -> HttpResponse:
             "metrics": metrics,
             "tiers": selectors.tiers_with_criteria(course, metrics),
             "weeks": [(week, cells.get(week["number"], {})) for week in weeks],
-            "deadlines": deadlines_for(
-                course=course, user=request.user, start=now
-            ),
+            "deadlines": deadlines_for(course=course, user=request.user, start=now),
             "record": record,
             "certificate": certificate,
             "linkedin_url": certificate and linkedin_url(certificate),

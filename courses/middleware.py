@@ -44,9 +44,10 @@ class StaffMfaRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.MFA_REQUIRED_FOR_STAFF:
-            if redirect := self._enrolment_step(request):
-                return redirect
+        if settings.MFA_REQUIRED_FOR_STAFF and (
+            redirect := self._enrolment_step(request)
+        ):
+            return redirect
         return self.get_response(request)
 
     def _enrolment_step(self, request: HttpRequest) -> HttpResponse | None:

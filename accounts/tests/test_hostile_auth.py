@@ -41,9 +41,7 @@ def _signup(client, email):
     )
 
 
-def test_signing_up_with_a_taken_address_hashes_as_much_as_a_new_signup(
-    client, hashes
-):
+def test_signing_up_with_a_taken_address_hashes_as_much_as_a_new_signup(client, hashes):
     make_user("taken@example.com")
     hashes.clear()
 
