@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -577,20 +578,37 @@ def _inputs_stamp() -> int | None:
     return None if writers else stamp
 
 
-def _visible_inputs(course: Course, now) -> list[int]:
+def _visible_inputs(course_ref, now) -> dict:
     """What learners may see of the inputs, which changes with time and not
     only with writes (a homework's answers are revealed when its time comes):
-    the revealed homework and the published final boards. A run whose inputs
-    stamp has not moved still recomputes when this has."""
+    the number of revealed homework and of published final boards of the
+    course `course_ref` points to, as subquery annotations (read with the
+    run's last state, so a skipped run still costs two queries). A run whose
+    inputs stamp has not moved still recomputes when these have."""
     from competitions.models import Competition
     from quizzes.homework.models import Homework
 
-    return [
-        Homework.objects.filter(lecture__course=course).revealed(now).count(),
+    revealed = (
+        Homework.objects.filter(lecture__course=course_ref)
+        .revealed(now)
+        .order_by()
+        .values("lecture__course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    boards = (
         Competition.objects.filter(
-            course=course, private_published_at__isnull=False
-        ).count(),
-    ]
+            course=course_ref, private_published_at__isnull=False
+        )
+        .order_by()
+        .values("course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return {
+        "revealed_homework": Coalesce(Subquery(revealed), 0),
+        "published_boards": Coalesce(Subquery(boards), 0),
+    }
 
 
 def certification_run(
@@ -614,8 +632,20 @@ def certification_run(
 
     stamp = _inputs_stamp()
     now = timezone.now()
-    visible = _visible_inputs(course, now)
-    state = CertificationState.objects.filter(course=course).first()
+    state = (
+        CertificationState.objects.filter(course=course)
+        .annotate(**_visible_inputs(OuterRef("course_id"), now))
+        .first()
+    )
+    if state is not None:
+        visible = [state.revealed_homework, state.published_boards]
+    else:
+        visible = list(
+            Course.objects.filter(pk=course.pk)
+            .annotate(**_visible_inputs(OuterRef("pk"), now))
+            .values_list("revealed_homework", "published_boards")
+            .get()
+        )
     if (
         not dry_run
         and stamp is not None

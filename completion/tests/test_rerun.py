@@ -190,3 +190,34 @@ def test_every_table_a_run_reads_advances_the_inputs_stamp(course, certified):
             "SELECT count(*) FROM pg_trigger WHERE tgname = 'koza_completion_inputs'"
         )
         assert cursor.fetchone()[0] == len(input_tables)
+
+
+def test_a_homework_revealed_since_the_last_run_makes_the_next_run_decide(
+    course, tiers, enrollments, monkeypatch
+):
+    """Nothing is written when a homework's answers are revealed: time
+    passes. Its scores start to count then, so the run must not be skipped."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.homework.models import Homework
+
+    weeks = course_work(course)
+    learner = enrollments(1)[0]
+    for number in (1, 2, 3):
+        homework_score(learner.user, weeks[number], 4)
+    summary(learner.user, weeks[1], "accepted")
+    summary(learner.user, weeks[2], "accepted")
+    reveal = timezone.now() + timedelta(hours=1)
+    Homework.objects.filter(lecture=weeks[3]).update(reveal_at=reveal)
+    first = certification_run(course=course, dry_run=False)
+    assert first["complete"] == 0  # 8 points count; week 3 is not revealed yet
+    assert certification_run(course=course, dry_run=False)["skipped"] is True
+
+    later = reveal + timedelta(minutes=1)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    result = certification_run(course=course, dry_run=False)
+
+    assert result["skipped"] is False
+    assert result["complete"] == 1
