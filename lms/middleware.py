@@ -5,14 +5,12 @@ from functools import cache
 from urllib.parse import unquote
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils import translation
-from django.utils.translation import gettext
 from django.contrib import auth, messages
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils import translation
+from django.utils.translation import gettext
 
 
 class UserLanguageMiddleware:
@@ -74,18 +72,6 @@ class RejectNulBytesMiddleware:
     CSRF checking reads it anyway: a CSRF-exempt view may set its own upload
     handlers first, and checks its own fields.
     """
-class SessionTimeoutMiddleware:
-    """Sign a session out after `SESSION_IDLE_TIMEOUT` seconds without a
-    request, or `SESSION_COOKIE_AGE` seconds after sign-in, whichever comes
-    first (a stolen cookie does not live for the whole term).
-    The last-seen time is written at most every `idle / 14` seconds (a day,
-    by default), so a learner's page views do not each write the session:
-    the timeout is that much less precise, and the deadline rush costs no
-    extra writes. The stamps live in the session itself, so this works the
-    same whichever store holds it (and with Redis down, cached_db falls back
-    to the database)."""
-    SEEN = "koza_seen"
-    SIGNED_IN = "koza_signed_in"
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -143,8 +129,31 @@ class PrivateNoStoreMiddleware:
         ):
             response["Cache-Control"] = "private, no-store"
         return response
+
+
+class SessionTimeoutMiddleware:
+    """Sign a session out after `SESSION_IDLE_TIMEOUT` seconds without a
+    request, or `SESSION_COOKIE_AGE` seconds after sign-in, whichever comes
+    first (a stolen cookie does not live for the whole term).
+
+    The last-seen time is written at most every `idle / 14` seconds (a day,
+    by default), so a learner's page views do not each write the session:
+    the timeout is that much less precise, and the deadline rush costs no
+    extra writes. The stamps live in the session itself, so this works the
+    same whichever store holds it (and with Redis down, cached_db falls back
+    to the database)."""
+
+    SEEN = "koza_seen"
+    SIGNED_IN = "koza_signed_in"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             self._check(request)
+        return self.get_response(request)
+
     def _check(self, request: HttpRequest) -> None:
         session = request.session
         now = int(time.time())
@@ -153,15 +162,19 @@ class PrivateNoStoreMiddleware:
         signed_in = session.get(self.SIGNED_IN)
         if (seen is not None and now - seen > idle) or (
             signed_in is not None and now - signed_in > settings.SESSION_COOKIE_AGE
+        ):
             auth.logout(request)
             messages.info(
-                request, _("You were signed out after a while away. Sign in again.")
+                request,
+                gettext("You were signed out after a while away. Sign in again."),
             )
             return
         if signed_in is None:  # a session from before this middleware
             session[self.SIGNED_IN] = now
         if seen is None or now - seen > max(idle // 14, 1):
             session[self.SEEN] = now
+
+
 def session_stamps(now: int | None = None) -> dict[str, int]:
     """What a sign-in writes into its session (also the spike benchmark's
     made-up sessions), so the first page after it writes nothing more."""
@@ -170,6 +183,8 @@ def session_stamps(now: int | None = None) -> dict[str, int]:
         SessionTimeoutMiddleware.SEEN: now,
         SessionTimeoutMiddleware.SIGNED_IN: now,
     }
+
+
 @receiver(user_logged_in)
 def _stamp_sign_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
