@@ -320,7 +320,12 @@ def decision_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -> in
     if not ids:
         return 0
     rows = Enrollment.objects.filter(pk__in=ids).select_related("user", "course")
-    job.advance(_send_each(rows, "notice_state", _decision_message_if_decided))
+    _send_each(rows, "notice_state", _decision_message_if_decided)
+    job.progress_to(  # counted, not added: a redelivered chunk counts once
+        Enrollment.objects.filter(notice_job=job)
+        .exclude(notice_state=NoticeState.PENDING)
+        .count()
+    )
     return len(ids)
 
 
@@ -333,9 +338,8 @@ def announcement_emails_send_chunk(*, job: Job, limit: int = EMAIL_CHUNK_SIZE) -
     if not ids:
         return 0
     rows = AnnouncementDelivery.objects.filter(pk__in=ids).select_related("user")
-    job.advance(
-        _send_each(rows, "state", lambda d: announcement_message(announcement, d.user))
-    )
+    _send_each(rows, "state", lambda d: announcement_message(announcement, d.user))
+    job.progress_to(announcement.deliveries.exclude(state=NoticeState.PENDING).count())
     return len(ids)
 
 

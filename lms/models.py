@@ -2,8 +2,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 class Job(models.Model):
     """One background run (grading, certification, bulk email, import, …).
 
-    Workers advance `done` with atomic updates so several chunk tasks can
-    report into the same row; pages poll it to draw a live progress bar.
+    Workers set `done` to a count read from the database (`progress_to`), not
+    by adding to it: a redelivered or duplicated task would count its work
+    twice. `done` never exceeds `total`, and a finished job reads total of
+    total. Pages poll it to draw a live progress bar.
     `heartbeat_at` shows the worker is alive: the resume sweep (`lms.jobs`)
     takes over a running job whose heartbeat stopped.
     """
@@ -103,25 +105,30 @@ class Job(models.Model):
         self.refresh_from_db()
 
     def advance(self, count: int = 1) -> None:
-        """Add to `done` atomically (chunks may report concurrently); a step
-        forward is also a heartbeat."""
+        """Add to `done` atomically, up to `total`; a step forward is also a
+        heartbeat. Only for work that cannot be counted in the database."""
         Job.objects.filter(pk=self.pk).update(
-            done=F("done") + count, heartbeat_at=timezone.now()
+            done=_at_most_total(F("done") + count), heartbeat_at=timezone.now()
         )
 
     def progress_to(self, done: int) -> None:
         """Set `done` to a count read from the database (what is really done,
-        however often a chunk was delivered); it never goes backwards."""
+        however often a chunk was delivered), up to `total`; it never goes
+        backwards. Also a heartbeat."""
         Job.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now())
-        Job.objects.filter(pk=self.pk, done__lt=done).update(done=done)
+        Job.objects.filter(pk=self.pk, done__lt=done).update(
+            done=_at_most_total(Value(done, output_field=models.PositiveIntegerField()))
+        )
 
     def beat(self) -> None:
         """The worker is alive: a long step calls this between items."""
         Job.objects.filter(pk=self.pk).update(heartbeat_at=timezone.now())
 
     def finish(self, *, result: dict | None = None) -> None:
+        """Done: everything is done, so the bar reads total of total."""
         Job.objects.filter(pk=self.pk).update(
             state=self.State.DONE,
+            done=F("total"),
             finished_at=timezone.now(),
             result=result if result is not None else self.result,
         )
@@ -132,3 +139,12 @@ class Job(models.Model):
             state=self.State.FAILED, finished_at=timezone.now(), error=error[:2000]
         )
         self.refresh_from_db()
+
+
+def _at_most_total(done):
+    """`done`, capped at the job's `total` once the total is known."""
+    return Case(
+        When(total__gt=0, then=Least(done, F("total"))),
+        default=done,
+        output_field=models.PositiveIntegerField(),
+    )

@@ -126,15 +126,15 @@ def test_a_run_that_dies_halfway_leaves_the_homework_ungraded_and_a_rerun_finish
     _random_submissions(homework, learners=30)
     job = Job.objects.create(kind="homework_grade")
     calls = {"n": 0}
-    original = Job.advance
+    original = Job.progress_to
 
-    def dying_advance(self, count=1):
+    def dying_progress(self, done):
         calls["n"] += 1
         if calls["n"] == 2:
             raise SystemExit("worker killed")
-        original(self, count)
+        original(self, done)
 
-    monkeypatch.setattr(Job, "advance", dying_advance)
+    monkeypatch.setattr(Job, "progress_to", dying_progress)
     with pytest.raises(SystemExit):
         homework_grade_all(homework_id=homework.pk, job=job)
     homework.refresh_from_db()
