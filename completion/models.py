@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from courses.models import NoticeState
+
 
 class CompletionTier(models.Model):
     """A level of completion in a course: "completed", and higher tiers such as
@@ -331,6 +333,23 @@ class Certificate(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("superseded by"),
+    )
+    # Owed an email from the moment it exists: claimed pending -> sending just
+    # before the email goes out and confirmed sent right after (as decision
+    # emails are), so nothing is sent twice and nothing owed is forgotten.
+    email_state = models.CharField(
+        _("email"),
+        max_length=8,
+        choices=NoticeState.choices,
+        default=NoticeState.PENDING,
+    )
+    email_job = models.ForeignKey(
+        "lms.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
     )
     emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
 

@@ -36,7 +36,7 @@ from completion.models import (
     tier_criteria,
 )
 from completion.rules import Metrics, TierRules, decide
-from courses.models import Course, Enrollment
+from courses.models import Course, Enrollment, NoticeState
 from lms.jobs import JobKind
 from lms.models import Job
 
@@ -162,24 +162,28 @@ def certification_compute(
     summary.changed = len(to_create) + len(to_update)
     if dry_run:
         return summary
-    if progress and summary.learners > summary.changed:
-        # Learners whose record is already right are done: a run resumed
-        # after a dead worker counts them, so its progress ends at the total.
-        progress(summary.learners - summary.changed)
+    # `progress` is told how many learners' records are right so far,
+    # counting those already right (a run resumed after a dead worker counts
+    # them, so its progress ends at the total), never an increment.
+    right = summary.learners - summary.changed
+    if progress and right:
+        progress(right)
     chunk = settings.COMPLETION_WRITE_CHUNK
     for start in range(0, len(to_create), chunk):
         with _own_writes():
             _insert_records(course, to_create[start : start + chunk], now)
+        right += len(to_create[start : start + chunk])
         if progress:
-            progress(len(to_create[start : start + chunk]))
+            progress(right)
     for start in range(0, len(to_update), chunk):
         with _own_writes():
             CompletionRecord.objects.bulk_update(
                 to_update[start : start + chunk],
                 ["metrics", "outcome", "tier_id", "decided_at"],
             )
+        right += len(to_update[start : start + chunk])
         if progress:
-            progress(len(to_update[start : start + chunk]))
+            progress(right)
     if issue_certificates:
         summary.certificates_issued = certificates_issue(course=course)
     return summary
@@ -266,7 +270,9 @@ def certificates_issue(
     the course's series and frozen with the name they confirmed (else their
     display name). A learner with neither gets theirs when they confirm a
     name. The series row is locked, so concurrent runs queue here and never
-    hand out a number twice."""
+    hand out a number twice. Their email job is queued in the same
+    transaction, whichever path issued them (a run, an override, a name
+    confirmed later)."""
     with _own_writes():
         series = _series_for_update(course)
         records = (
@@ -330,6 +336,9 @@ def certificates_issue(
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + len(certificates)
         )
+        # In the same transaction: a worker killed after this commit cannot
+        # leave certificates whose email nobody will send.
+        certificate_emails_start(course=course)
         return len(certificates)
 
 
@@ -421,13 +430,13 @@ def certificate_correction_approve(
             issuer_name=old.issuer_name,
             recipient_salt=old.recipient_salt,
             recipient_hash=old.recipient_hash,
-            emailed_at=old.emailed_at,
         )
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + 1
         )
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
         _status_list_changed()
+        certificate_emails_start(course=old.course, by=by)  # the corrected one
         correction.status = CertificateCorrection.Status.APPROVED
         correction.decided_by = by
         correction.decided_at = now
@@ -703,8 +712,8 @@ def certification_run_job(*, job: Job, course: Course, dry_run: bool) -> dict:
         job.start(total=total)
         Job.objects.filter(pk=job.pk).update(done=0)  # a re-delivered run restarts
 
-    def progress(count: int) -> None:
-        job.advance(count)
+    def progress(done: int) -> None:
+        job.progress_to(done)
         if settings.COMPLETION_CHUNK_DELAY:  # test hook: kill a worker mid-run
             time.sleep(settings.COMPLETION_CHUNK_DELAY)
 
@@ -718,25 +727,60 @@ def certification_run_job(*, job: Job, course: Course, dry_run: bool) -> dict:
     )
     result = result | {"dry_run": dry_run}
     job.finish(result=result)
-    if not dry_run and result["certificates_issued"]:
-        certificate_emails_start(course=course, by=job.created_by)
     return result
 
 
-def certificate_emails_start(*, course: Course, by=None) -> Job:
+def certificates_owed_email():
+    """Certificates whose email is owed: issued, neither revoked nor
+    superseded (the replacement is emailed instead), not yet claimed."""
+    return Certificate.objects.filter(
+        email_state=NoticeState.PENDING,
+        revoked_at__isnull=True,
+        superseded_at__isnull=True,
+    )
+
+
+def certificate_emails_start(*, course: Course, by=None) -> Job | None:
+    """Hand the course's owed certificate emails that no live email job holds
+    (never queued, or their job ended) to a new email job, sent after
+    commit; None when there are none."""
     from completion.tasks import certificate_emails_send
 
-    job = Job.objects.create(
-        kind=CERTIFICATE_EMAIL_JOB,
-        label=str(_("Certificate emails")),
-        course=course,
-        created_by=by,
-        total=Certificate.objects.filter(
-            course=course, emailed_at__isnull=True, revoked_at__isnull=True
-        ).count(),
-    )
-    certificate_emails_send.delay_on_commit(job_id=str(job.pk))
+    with transaction.atomic():
+        job = Job.objects.create(
+            kind=CERTIFICATE_EMAIL_JOB,
+            label=str(_("Certificate emails")),
+            course=course,
+            created_by=by,
+        )
+        taken = (
+            certificates_owed_email()
+            .filter(course=course)
+            .exclude(email_job__state__in=[Job.State.QUEUED, Job.State.RUNNING])
+            .update(email_job=job)
+        )
+        if not taken:
+            job.delete()
+            return None
+        Job.objects.filter(pk=job.pk).update(total=taken)
+        certificate_emails_send.delay_on_commit(job_id=str(job.pk))
     return job
+
+
+def certificate_emails_sweep() -> int:
+    """Every owed certificate email that no live job holds gets one: the
+    sweep after a lost task, a failed job or an SMTP outage. Returns the
+    number of jobs started."""
+    courses = (
+        certificates_owed_email()
+        .exclude(email_job__state__in=[Job.State.QUEUED, Job.State.RUNNING])
+        .values_list("course_id", flat=True)
+        .distinct()
+    )
+    started = 0
+    for course in Course.objects.filter(pk__in=list(courses)):
+        started += certificate_emails_start(course=course) is not None
+    return started
 
 
 def certificate_message(certificate: Certificate) -> EmailMessage:
@@ -758,34 +802,58 @@ def certificate_message(certificate: Certificate) -> EmailMessage:
 
 
 def certificate_emails_send_chunk(*, job: Job) -> bool:
-    """Email one chunk of unsent certificates; True when more remain.
+    """Email one chunk of the job's owed certificates; True when more remain.
 
-    Each certificate is claimed with a conditional UPDATE of `emailed_at`
-    just before its email goes out, so a retried or duplicated task never
-    sends one twice; a worker killed mid-send leaves at most that one "in
-    doubt" (not resent: it may be out)."""
-    pending = (
-        Certificate.objects.filter(
-            course_id=job.course_id, emailed_at__isnull=True, revoked_at__isnull=True
-        )
-        .select_related("enrollment__user", "course", "tier")
-        .order_by("pk")
+    Each certificate is claimed (pending -> sending) with a conditional
+    UPDATE just before its email goes out and confirmed (sent) right after,
+    so a retried or duplicated task never sends one twice. A send the mail
+    server refused or dropped puts the certificate back to pending and fails
+    the step (retried with back-off); a worker killed mid-send leaves at most
+    that one "in doubt" (not resent: it may be out)."""
+    owed = certificates_owed_email().filter(email_job=job)
+    rows = list(
+        owed.select_related("enrollment__user", "course", "tier").order_by("pk")[
+            :EMAIL_CHUNK
+        ]
     )
-    rows = list(pending[:EMAIL_CHUNK])
-    sent = 0
     with mailers.default as connection:
-        for certificate in rows:
-            claimed = Certificate.objects.filter(
-                pk=certificate.pk, emailed_at__isnull=True
-            ).update(emailed_at=timezone.now())
-            if not claimed:
+        for count, certificate in enumerate(rows, start=1):
+            mine = Certificate.objects.filter(pk=certificate.pk)
+            if not owed.filter(pk=certificate.pk).update(
+                email_state=NoticeState.SENDING
+            ):
                 continue
-            connection.send_messages([certificate_message(certificate)])
-            sent += 1
-            if sent % 20 == 0:
+            try:
+                connection.send_messages([certificate_message(certificate)])
+            except OSError:  # smtplib's errors included: not accepted, owed again
+                mine.update(email_state=NoticeState.PENDING)
+                raise
+            mine.update(email_state=NoticeState.SENT, emailed_at=timezone.now())
+            if count % 20 == 0:
                 job.beat()
-    job.advance(sent)
+    job.progress_to(
+        Certificate.objects.filter(email_job=job)
+        .exclude(email_state=NoticeState.PENDING)
+        .count()
+    )
     return len(rows) == EMAIL_CHUNK
+
+
+def certificate_emails_finish_if_done(*, job: Job) -> bool:
+    """Finish the job once none of its certificates is owed. Rows left
+    'sending' by a killed worker are reported, not resent."""
+    if certificates_owed_email().filter(email_job=job).exists():
+        return False
+    states = Counter(
+        Certificate.objects.filter(email_job=job).values_list("email_state", flat=True)
+    )
+    job.finish(
+        result={
+            "sent": states[NoticeState.SENT],
+            "unconfirmed": states[NoticeState.SENDING],
+        }
+    )
+    return True
 
 
 def reminder_start(

@@ -2,7 +2,10 @@
 killed mid-run has its task delivered again and the re-run only writes what
 is still missing (records are compared, certificates numbered under a lock)."""
 
+from contextlib import suppress
+
 from celery import shared_task
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils.translation import gettext as _
 
 from completion import services
@@ -13,23 +16,50 @@ from lms.tasks import email_job_step
 
 __all__ = [
     "certificate_emails_send",
+    "certificate_emails_sweep",
     "certification_nightly",
     "certification_run",
     "reminder_emails_send",
 ]
 
 
-@shared_task(acks_late=True, soft_time_limit=900, time_limit=960)
-def certification_run(*, job_id: str, course_id: int, dry_run: bool) -> dict:
+@shared_task(
+    bind=True,
+    acks_late=True,
+    soft_time_limit=900,
+    time_limit=960,
+    # A dropped database connection (failover, restart) is retried on a
+    # fresh connection, as grading is: records are compared and certificates
+    # numbered under a lock, so a retry writes only what is still missing.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+)
+def certification_run(self, *, job_id: str, course_id: int, dry_run: bool) -> dict:
     job = Job.objects.filter(pk=job_id).first()
     if job is None or job.state == Job.State.DONE:
         return job.result if job else {}
     course = Course.objects.get(pk=course_id)
     try:
         return services.certification_run_job(job=job, course=course, dry_run=dry_run)
-    except Exception as exc:
-        job.fail(f"{type(exc).__name__}: {exc}")
+    except (OperationalError, InterfaceError) as exc:
+        if self.request.retries < self.max_retries:
+            raise  # retried; the job stays running
+        _fail_on_fresh_connection(job, exc)
         raise
+    except Exception as exc:
+        _fail_on_fresh_connection(job, exc)
+        raise
+
+
+def _fail_on_fresh_connection(job: Job, exc: Exception) -> None:
+    """Mark the job failed, on a new connection: the one the run used may be
+    the reason it failed (terminated by the server), and writing the failure
+    through it would fail too and leave the job "running" until a sweep."""
+    with suppress(DatabaseError):
+        connection.close()
+    job.fail(f"{type(exc).__name__}: {exc}")
 
 
 @shared_task(acks_late=True, soft_time_limit=3600, time_limit=3660)
@@ -54,14 +84,32 @@ def certification_nightly() -> int:
     return count
 
 
-@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+@shared_task(
+    acks_late=True,
+    soft_time_limit=240,
+    time_limit=300,
+    # The mail server dropped or refused a message (smtplib's errors are
+    # OSErrors): that certificate is owed again and the step is retried.
+    autoretry_for=(OSError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=6,
+)
 def certificate_emails_send(*, job_id: str) -> None:
     """One chunk of certificate emails, then the next chunk as its own task."""
     email_job_step(
         job_id,
         send_chunk=services.certificate_emails_send_chunk,
         next_task=certificate_emails_send,
+        finish=services.certificate_emails_finish_if_done,
     )
+
+
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def certificate_emails_sweep() -> int:
+    """Beat: every issued, valid certificate still owed its email and held by
+    no live job gets a new email job (a job that failed or was lost)."""
+    return services.certificate_emails_sweep()
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)

@@ -278,6 +278,12 @@ CELERY_BEAT_SCHEDULE["completion-nightly"] = {
     "task": "completion.tasks.certification_nightly",
     "schedule": crontab(hour=18, minute=30),  # 03:30 in Japan
 }
+# Certificate emails owed and held by no live job (their job failed, or
+# the mail server was away) are queued again.
+CELERY_BEAT_SCHEDULE["certificate-emails-sweep"] = {
+    "task": "completion.tasks.certificate_emails_sweep",
+    "schedule": 5 * 60,
+}
 # Completion records written per statement (and per progress step).
 COMPLETION_WRITE_CHUNK = envint("COMPLETION_WRITE_CHUNK", 2000)
 # Test hook: seconds a worker sleeps after each written chunk, so a test can
