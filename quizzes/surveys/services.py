@@ -20,6 +20,7 @@ from quizzes.surveys.models import (
 )
 
 COPY_JOB_KIND = JobKind("survey_copies")
+COPY_WRITE_BATCH = 1000  # matches per INSERT
 
 
 class SurveyClosed(Exception):
@@ -191,8 +192,11 @@ def survey_start_copy_detection(*, survey: Survey, user=None) -> Job:
 
 def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
     """Find near-duplicate summaries and copies of the lecture description and
-    replace the survey's CopyPair rows with them (safe to run twice)."""
-    from quizzes.surveys.copydetect import find_copies
+    replace the survey's CopyPair rows with them, in one transaction (safe to
+    run twice). Matches are written in batches as they are found, so memory
+    does not grow with their number; progress is a heartbeat for the job
+    sweep, which takes the run over if its worker dies."""
+    from quizzes.surveys.copydetect import iter_copies
 
     rows = list(
         SurveyResponse.objects.filter(survey=survey)
@@ -202,44 +206,45 @@ def survey_detect_copies_now(*, survey: Survey, job: Job | None = None) -> dict:
     if job is not None:
         Job.objects.filter(pk=job.pk).update(done=0)  # a rerun starts over
         job.start(total=len(rows))
-    result = find_copies(
-        [text for _, text in rows],
-        reference=survey.lecture.description,
-        progress=job.advance if job is not None else None,
-    )
     ids = [pk for pk, _ in rows]
+    texts = [text for _, text in rows]
+    del rows
     now = timezone.now()
-    pairs = [
-        CopyPair(
-            survey=survey,
-            kind=CopyPair.Kind.PAIR,
-            response_id=ids[match.left],
-            other_id=ids[match.right],
-            estimate=match.estimate,
-            similarity=match.similarity,
-            found_at=now,
-        )
-        for match in result.pairs
-    ] + [
-        CopyPair(
-            survey=survey,
-            kind=CopyPair.Kind.DESCRIPTION,
-            response_id=ids[match.left],
-            estimate=match.estimate,
-            similarity=match.similarity,
-            found_at=now,
-        )
-        for match in result.reference_copies
-    ]
+    stats: dict = {}
+    counts = {CopyPair.Kind.PAIR: 0, CopyPair.Kind.DESCRIPTION: 0}
+    batch: list[CopyPair] = []
     with transaction.atomic():
         CopyPair.objects.filter(survey=survey).delete()
-        CopyPair.objects.bulk_create(pairs, batch_size=1000)
+        for match in iter_copies(
+            texts,
+            reference=survey.lecture.description,
+            progress=job.progress_to if job is not None else None,
+            stats=stats,
+        ):
+            pair = match.right is not None
+            kind = CopyPair.Kind.PAIR if pair else CopyPair.Kind.DESCRIPTION
+            counts[kind] += 1
+            batch.append(
+                CopyPair(
+                    survey=survey,
+                    kind=kind,
+                    response_id=ids[match.left],
+                    other_id=ids[match.right] if pair else None,
+                    estimate=match.estimate,
+                    similarity=match.similarity,
+                    found_at=now,
+                )
+            )
+            if len(batch) >= COPY_WRITE_BATCH:
+                CopyPair.objects.bulk_create(batch)
+                batch = []
+        CopyPair.objects.bulk_create(batch)
         Survey.objects.filter(pk=survey.pk).update(copies_checked_at=now)
     summary = {
-        "responses": len(rows),
-        "pairs": len(result.pairs),
-        "description_copies": len(result.reference_copies),
-        "candidates": result.candidates,
+        "responses": len(ids),
+        "pairs": counts[CopyPair.Kind.PAIR],
+        "description_copies": counts[CopyPair.Kind.DESCRIPTION],
+        "candidates": stats.get("candidates", 0),
     }
     if job is not None:
         job.finish(result=summary)

@@ -4,7 +4,8 @@ Each task keeps the name it had as `quizzes.survey_tasks.*` (before surveys
 became an app of its own), so queued messages and beat entries still run."""
 
 from celery import shared_task
-from django.db.models import Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from lms.jobs import resumes
@@ -55,14 +56,30 @@ def survey_detect_copies_due() -> int:
     surveys = (
         Survey.objects.filter(due_at__lte=now)
         .filter(Q(copies_checked_at__isnull=True) | Q(changed_since_check))
-        .filter(Exists(SurveyResponse.objects.filter(survey=OuterRef("pk"))))
+        .annotate(last_change=Max("responses__updated_at"))
+        .filter(last_change__isnull=False)
         .select_related("lecture__course")
     )
     started = 0
     for survey in surveys:
+        if _failed_since(survey, survey.last_change) >= settings.JOB_MAX_ATTEMPTS:
+            continue  # given up until the summaries change or staff run it
         survey_start_copy_detection(survey=survey)
         started += 1
     return started
+
+
+def _failed_since(survey: Survey, changed_at) -> int:
+    """Copy-detection runs of the survey that failed (time limit, error,
+    worker lost on every attempt) on the summaries as they now stand: the
+    sweep stops starting new ones after JOB_MAX_ATTEMPTS, instead of one
+    every 15 minutes for good."""
+    return Job.objects.filter(
+        kind=COPY_JOB_KIND,
+        params__survey_id=survey.pk,
+        state=Job.State.FAILED,
+        created_at__gt=changed_at,
+    ).count()
 
 
 @resumes(COPY_JOB_KIND)
