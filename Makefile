@@ -50,7 +50,8 @@ messages: $(STAMP)
 	DEBUG=1 $(PY) manage.py compilemessages -l ja --ignore=.venv --ignore=staticfiles
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A lms worker -B --loglevel=INFO
+	$(VENV)/bin/celery -A lms worker -B --loglevel=INFO \
+		-Q "$${CELERY_QUEUE:-koza},$${CELERY_HEAVY_QUEUE:-heavy}"
 
 bench: $(STAMP)
 	DEBUG=1 $(PY) bench/run.py $(BENCH_ARGS)

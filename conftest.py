@@ -31,7 +31,11 @@ SERVICES = bool(os.environ.get("DATABASE_URL")) and bool(os.environ.get("REDIS_U
 # published: Celery's router keeps the queue it first saw, so switching queues
 # per test would strand later tests' messages on an unwatched queue.
 TEST_QUEUE = f"koza-test-{uuid.uuid4().hex[:8]}"
+TEST_HEAVY_QUEUE = f"{TEST_QUEUE}-heavy"
 celery_app.conf.task_default_queue = TEST_QUEUE
+celery_app.conf.task_routes = {
+    name: {"queue": TEST_HEAVY_QUEUE} for name in settings.HEAVY_TASKS
+}
 PASSWORD = "correct-horse-battery-9"  # noqa: S105
 
 
@@ -199,6 +203,7 @@ class WorkerPool:
 
     def __init__(self, tmp_path: Path):
         self.queue = TEST_QUEUE
+        self.heavy_queue = TEST_HEAVY_QUEUE
         self.processes: list[subprocess.Popen] = []
         self.tmp_path = tmp_path
         db = settings.DATABASES["default"]
@@ -209,14 +214,24 @@ class WorkerPool:
             ),
             "DATABASE_POOL": "0",
             "CELERY_QUEUE": self.queue,
+            "CELERY_HEAVY_QUEUE": self.heavy_queue,
             "DEBUG": "1",
         }
 
-    def start(self, *, timeout: float = 30, extra_env: dict | None = None):
+    def start(
+        self,
+        *,
+        timeout: float = 30,
+        extra_env: dict | None = None,
+        queues: tuple[str, ...] | None = None,
+    ):
+        """A worker on both test queues (default and heavy), as `make worker`
+        runs, unless `queues` names some."""
         log = self.tmp_path / f"worker-{len(self.processes)}.log"
+        queues = queues or (self.queue, self.heavy_queue)
         process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "lms", "worker",
-             "--pool=solo", "-Q", self.queue, "--loglevel=INFO",
+             "--pool=solo", "-Q", ",".join(queues), "--loglevel=INFO",
              "--without-gossip", "--without-mingle", "--without-heartbeat",
              "-n", f"{self.queue}-{len(self.processes)}@%h"],
             env=self.env | (extra_env or {}),
@@ -262,6 +277,8 @@ def celery_worker(transactional_db, tmp_path):
     pool = WorkerPool(tmp_path)
     celery_app.conf.task_always_eager = False
     celery_app.control.purge()  # nothing left over from an earlier test
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_purge(TEST_HEAVY_QUEUE)
     pool.start()
     try:
         yield pool

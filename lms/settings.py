@@ -200,6 +200,16 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "koza")
+# Heavy jobs (copy detection, competition scoring) go to a queue of their own,
+# served by a worker of their own (docker-compose `worker-heavy`), so a long
+# run never holds up grading, emails and certification on the default queue.
+HEAVY_QUEUE = os.environ.get("CELERY_HEAVY_QUEUE", "heavy")
+HEAVY_TASKS = (
+    "competitions.tasks.entry_score_task",
+    "competitions.tasks.entry_score_chunk_task",
+    "quizzes.survey_tasks.survey_detect_copies",
+)
+CELERY_TASK_ROUTES = {name: {"queue": HEAVY_QUEUE} for name in HEAVY_TASKS}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
