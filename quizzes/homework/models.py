@@ -5,6 +5,10 @@ Timing rule (the server's clock decides): a homework accepts answers from
 `due_at` is on time), then, if `late_days` > 0, up to and including
 `due_at + late_days` as a late submission whose score is capped at
 `late_cap` of full marks. After that it is closed.
+
+Lateness follows the deadline in force: a submission is late when it was
+submitted after `due_at` (`late_after`), and moving `due_at` re-judges
+every submission and queues the changed ones for regrading.
 """
 
 import math
@@ -17,7 +21,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -182,7 +186,14 @@ class Homework(models.Model):
     def save(self, *args, **kwargs):
         if self.reveal_at is None and self.due_at is not None:
             self.reveal_at = self.closes_at
-        super().save(*args, **kwargs)
+        with transaction.atomic():
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            if not adding and self.submissions.judge_lateness(due_at=self.due_at):
+                # Scores from the old judgement are stale: the regrade sweep
+                # (homework_grade_due) grades it again once revealed.
+                Homework.objects.filter(pk=self.pk).update(graded_key_version=None)
+                self.graded_key_version = None
 
     def get_absolute_url(self) -> str:
         return reverse(
@@ -313,7 +324,27 @@ class Choice(models.Model):
         return self.text[:60]
 
 
+def late_after(due_at) -> Q:
+    """The one definition of a late submission: submitted after the due time
+    in force (`with_window` calls the homework late from the same instant).
+    `due_at` is a datetime or an expression, so a per-learner due time can
+    take its place."""
+    return Q(submitted_at__gt=due_at)
+
+
 class SubmissionQuerySet(models.QuerySet):
+    def judge_lateness(self, *, due_at) -> int:
+        """Set `is_late` from each submission's time and `due_at`, touching
+        only submissions whose judgement changes; those are marked ungraded
+        with the current key (their late cap may now apply or not), so the
+        regrade sweep grades them again. Returns how many changed."""
+        late = late_after(due_at)
+        return self.filter(late, is_late=False).update(
+            is_late=True, graded_key_version=None
+        ) + self.filter(~late, is_late=True).update(
+            is_late=False, graded_key_version=None
+        )
+
     def with_passed(self) -> "SubmissionQuerySet":
         """`passed`: graded, with a score of at least the pass mark."""
         return self.annotate(

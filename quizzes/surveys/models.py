@@ -8,7 +8,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import (
     Case,
     Value,
@@ -135,6 +135,15 @@ class Survey(models.Model):
     def __str__(self) -> str:
         return str(self.lecture)
 
+    def save(self, *args, **kwargs):
+        """A due time moved by staff re-judges every answer's lateness, in
+        the same transaction."""
+        with transaction.atomic():
+            adding = self._state.adding
+            super().save(*args, **kwargs)
+            if not adding:
+                self.responses.judge_lateness(due_at=self.due_at)
+
     def get_absolute_url(self) -> str:
         return reverse("survey", args=[self.lecture.course.slug, self.lecture.number])
 
@@ -205,6 +214,24 @@ class SurveyQuestion(models.Model):
         return f"q_{self.pk}"
 
 
+def late_after(due_at) -> Q:
+    """The one definition of a late answer: its latest save came after the
+    due time in force (a response once late stays late on resubmission,
+    and the latest save is the latest of them). `due_at` may be an
+    expression, so a per-learner due time can take its place."""
+    return Q(updated_at__gt=due_at)
+
+
+class SurveyResponseQuerySet(models.QuerySet):
+    def judge_lateness(self, *, due_at) -> int:
+        """Set `late` from each answer's time and `due_at`, touching only
+        answers whose judgement changes; returns how many changed."""
+        late = late_after(due_at)
+        return self.filter(late, late=False).update(late=True) + self.filter(
+            ~late, late=True
+        ).update(late=False)
+
+
 class SurveyResponse(models.Model):
     class Review(models.TextChoices):
         PENDING = "pending", _("Not reviewed")
@@ -238,6 +265,8 @@ class SurveyResponse(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    objects = SurveyResponseQuerySet.as_manager()
 
     class Meta:
         db_table = "quizzes_surveyresponse"

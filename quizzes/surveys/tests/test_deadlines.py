@@ -28,3 +28,31 @@ def test_a_saved_draft_and_a_submission_change_the_state(learner, survey):
     (deadline,) = deadlines_for(course=survey.lecture.course, user=learner)
     assert deadline["state"] == "submitted"
     assert deadline["uid"] == f"survey-{survey.pk}"
+
+
+def test_a_due_time_moved_later_rejudges_which_answers_are_late(
+    learner, survey, user_factory
+):
+    from datetime import timedelta
+
+    from quizzes.surveys.services import survey_submit
+
+    survey.allow_late = True
+    survey.save()
+    due = survey.due_at
+    survey_submit(
+        survey=survey,
+        user=learner,
+        summary="講義の要約です。" * 4,
+        answers={"1": 4},
+        now=due + timedelta(hours=1),
+    )
+    assert SurveyResponse.objects.get(user=learner).late
+
+    survey.due_at = due + timedelta(hours=2)
+    survey.save()
+    assert not SurveyResponse.objects.get(user=learner).late
+
+    survey.due_at = due
+    survey.save()
+    assert SurveyResponse.objects.get(user=learner).late
