@@ -171,3 +171,24 @@ def test_every_app_registers_how_its_jobs_resume():
         competitions.RESCORE_JOB,
     ]:
         assert kind in JobKind.resumable(), kind
+
+
+@pytest.mark.django_db
+def test_progress_never_passes_the_total_nor_goes_back():
+    job = _job(total=4000)
+    job.progress_to(3000)
+    job.progress_to(5000)  # a redelivered chunk counted what was done
+    job.refresh_from_db()
+    assert job.done == 4000
+    job.progress_to(1000)
+    job.advance(10)
+    job.refresh_from_db()
+    assert job.done == 4000
+
+
+@pytest.mark.django_db
+def test_a_finished_job_reads_total_of_total():
+    job = _job(total=1669)
+    job.progress_to(1435)
+    job.finish(result={})
+    assert (job.done, job.total, job.percent) == (1669, 1669, 100)

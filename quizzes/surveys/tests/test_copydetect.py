@@ -241,3 +241,58 @@ def test_a_run_lost_on_the_way_to_a_worker_is_resumed_by_the_job_sweep(
     lost.refresh_from_db()
     assert lost.state == "done"
     assert CopyPair.objects.count() == 1
+
+
+def near_duplicate_heavy(count: int, *, share: float = 0.7) -> list[str]:
+    """Most summaries lightly edited from one of ten: a template passed around."""
+    texts = generated_summaries(count)
+    rng = random.Random(3)
+    for i in range(10, int(count * share)):
+        texts[i] = lightly_edited(rng.choice(texts[:10])) + rng.choice(VOCABULARY)
+    return texts
+
+
+def test_near_identical_summaries_make_candidates_linear_not_quadratic():
+    """1,400 near-identical summaries used to make a million candidate pairs
+    per LSH band; each is now compared with a bounded number of neighbours,
+    and every copy is still linked to others of its group."""
+    from quizzes.surveys.copydetect import BANDS, BUCKET_CAP
+
+    texts = near_duplicate_heavy(2000)
+    progress = []
+    result = find_copies(texts, progress=progress.append)
+    copies = int(2000 * 0.7)
+    assert result.candidates <= 2000 * BUCKET_CAP * BANDS
+    assert result.candidates < 100_000  # all pairs: ~980,000
+    linked = {m.left for m in result.pairs} | {m.right for m in result.pairs}
+    assert set(range(copies)) <= linked
+    assert progress[-1] == 2000 and progress == sorted(progress)
+    assert len(progress) > 40  # a heartbeat all the way through
+
+
+@pytest.mark.django_db
+def test_the_sweep_stops_starting_a_detection_that_keeps_failing(
+    survey, user_factory, course, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.surveys.services import COPY_JOB_KIND
+    from quizzes.surveys.tasks import survey_detect_copies_due
+
+    settings.JOB_MAX_ATTEMPTS = 3
+    _fill_survey(survey, user_factory, course, generated_summaries(3))
+    survey.due_at = timezone.now() - timedelta(hours=1)
+    survey.save()
+    for _ in range(3):
+        with django_capture_on_commit_callbacks(execute=False):
+            assert survey_detect_copies_due() == 1
+        Job.objects.filter(kind=COPY_JOB_KIND).update(
+            state=Job.State.FAILED, error="SoftTimeLimitExceeded()"
+        )
+
+    assert survey_detect_copies_due() == 0
+    SurveyResponse.objects.filter(survey=survey).update(updated_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert survey_detect_copies_due() == 1  # changed summaries: tried again
