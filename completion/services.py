@@ -746,7 +746,7 @@ def certificate_emails_start(*, course: Course, by=None) -> Job | None:
     commit; None when there are none."""
     from completion.tasks import certificate_emails_send
 
-    with transaction.atomic():
+    with _own_writes():  # email bookkeeping is no input of a run
         job = Job.objects.create(
             kind=CERTIFICATE_EMAIL_JOB,
             label=str(_("Certificate emails")),
@@ -816,19 +816,22 @@ def certificate_emails_send_chunk(*, job: Job) -> bool:
             :EMAIL_CHUNK
         ]
     )
+    def set_state(rows, **fields) -> int:
+        with _own_writes():  # email bookkeeping is no input of a run
+            return rows.update(**fields)
+
     with mailers.default as connection:
         for count, certificate in enumerate(rows, start=1):
             mine = Certificate.objects.filter(pk=certificate.pk)
-            if not owed.filter(pk=certificate.pk).update(
-                email_state=NoticeState.SENDING
-            ):
+            claimed = owed.filter(pk=certificate.pk)
+            if not set_state(claimed, email_state=NoticeState.SENDING):
                 continue
             try:
                 connection.send_messages([certificate_message(certificate)])
             except OSError:  # smtplib's errors included: not accepted, owed again
-                mine.update(email_state=NoticeState.PENDING)
+                set_state(mine, email_state=NoticeState.PENDING)
                 raise
-            mine.update(email_state=NoticeState.SENT, emailed_at=timezone.now())
+            set_state(mine, email_state=NoticeState.SENT, emailed_at=timezone.now())
             if count % 20 == 0:
                 job.beat()
     job.progress_to(
