@@ -816,6 +816,7 @@ def certificate_emails_send_chunk(*, job: Job) -> bool:
             :EMAIL_CHUNK
         ]
     )
+
     def set_state(rows, **fields) -> int:
         with _own_writes():  # email bookkeeping is no input of a run
             return rows.update(**fields)

@@ -190,3 +190,38 @@ def test_a_worker_killed_mid_run_is_resumed_with_the_same_records_and_serials(
         serials
     )
     assert Job.objects.get(pk=again.pk).result["changed"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs PostgreSQL (a real connection)"
+)
+def test_a_run_that_keeps_losing_its_connection_fails_on_a_fresh_one(
+    course, monkeypatch
+):
+    """Its last retry spent, the run is marked failed through a new
+    connection: the dead one would fail that write too and leave the job
+    "running" until a sweep."""
+    from django.db import OperationalError
+
+    from completion import services
+    from completion.tasks import certification_run
+
+    def connection_lost(**kwargs):
+        connection.connection.close()  # the server went away mid-run
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "certification_run_job", connection_lost)
+    job = Job.objects.create(
+        kind=services.CERTIFICATION_JOB, course=course, state=Job.State.RUNNING
+    )
+
+    with pytest.raises(OperationalError):
+        certification_run.apply(
+            kwargs={"job_id": str(job.pk), "course_id": course.pk, "dry_run": False},
+            retries=certification_run.max_retries,
+        )
+
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert "server closed the connection" in job.error

@@ -3,7 +3,6 @@ processes: a certification run loses its database connection, the mail
 server drops mid-batch, a copy detection's worker dies, heavy jobs queue up,
 a job's message is delivered to two workers at once."""
 
-import socket
 import socketserver
 import threading
 from datetime import timedelta
