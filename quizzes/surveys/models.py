@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import (
     Case,
+    Q,
     Value,
     When,
 )
