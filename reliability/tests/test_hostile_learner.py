@@ -328,3 +328,15 @@ def test_a_nul_byte_in_the_session_cookie_is_refused_before_the_session_lookup(
 ):
     client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
     assert client.get(world.course.get_absolute_url()).status_code == 400
+
+
+def test_healthz_tells_an_anonymous_caller_which_check_failed_not_why(
+    client, settings, caplog
+):
+    settings.PRIVATE_MEDIA_ROOT = "/proc/koza-cannot-write-here"
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["storage"] == "error"
+    assert "/proc" not in response.content.decode()
+    assert "koza-cannot-write-here" in caplog.text  # the operator's log has it
