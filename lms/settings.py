@@ -153,6 +153,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "check": check_pooled_connection,
         }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Seconds /healthz waits for a pooled database connection before it says so.
+HEALTHZ_DATABASE_TIMEOUT = float(os.environ.get("HEALTHZ_DATABASE_TIMEOUT", "2"))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

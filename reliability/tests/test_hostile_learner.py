@@ -340,3 +340,49 @@ def test_healthz_tells_an_anonymous_caller_which_check_failed_not_why(
     assert checks["storage"] == "error"
     assert "/proc" not in response.content.decode()
     assert "koza-cannot-write-here" in caplog.text  # the operator's log has it
+
+
+@pytest.mark.django_db(transaction=True)
+def test_healthz_says_the_pool_is_exhausted_within_its_own_timeout(settings):
+    """Every pooled connection taken (a deadline rush, a leak): /healthz says
+    so within HEALTHZ_DATABASE_TIMEOUT instead of waiting the pool's 10 s."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from lms.views import _check_database
+
+    pool = getattr(connection, "pool", None)
+    if pool is None:
+        pytest.skip("needs PostgreSQL's connection pool (DATABASE_URL)")
+    from psycopg_pool import PoolTimeout
+
+    settings.HEALTHZ_DATABASE_TIMEOUT = 0.5
+    pool.open()
+    held = []
+    try:
+        while True:
+            try:
+                held.append(pool.getconn(timeout=0.2))
+            except PoolTimeout:
+                break
+        outcome = {}
+
+        def check():  # a request thread, with no connection of its own yet
+            start = time.monotonic()
+            try:
+                outcome["result"] = _check_database()
+            except Exception as exc:
+                outcome["result"] = type(exc).__name__
+            outcome["took"] = time.monotonic() - start
+            connection.close()
+
+        thread = threading.Thread(target=check)
+        thread.start()
+        thread.join(timeout=15)
+    finally:
+        for conn in held:
+            pool.putconn(conn)
+    assert outcome["result"] == "PoolTimeout"
+    assert outcome["took"] < 3
