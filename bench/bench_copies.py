@@ -27,6 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from quizzes.surveys.tests.summaries import VOCABULARY, generated_summaries
+
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 SIZES = [300, 600] if SMOKE else [4000, 20000]
 NEAR_DUPLICATE_SHARE = 0.7
@@ -34,62 +36,13 @@ NEAR_DUPLICATE_SHARE = 0.7
 # two runs can share with the rest of a 2 GB worker host.
 TIME_LIMIT_S = 120
 MEMORY_LIMIT_MB = 512
-VOCABULARY = [
-    "トランスフォーマー",
-    "注意機構",
-    "事前学習",
-    "言語モデル",
-    "スケーリング則",
-    "微調整",
-    "トークン",
-    "埋め込み",
-    "推論",
-    "評価",
-    "強化学習",
-    "人間のフィードバック",
-    "文脈内学習",
-    "検索拡張生成",
-    "パラメータ",
-    "データセット",
-    "損失関数",
-    "勾配",
-    "計算資源",
-    "性能",
-    "は",
-    "を",
-    "が",
-    "に",
-    "で",
-    "と",
-    "の",
-    "について",
-    "重要",
-    "である",
-    "学んだ",
-    "理解した",
-    "説明された",
-    "興味深い",
-    "難しい",
-    "実験",
-    "結果",
-    "attention",
-    "scaling",
-    "model",
-    "data",
-]
 
 
 def summaries(count: int, *, near_duplicates: bool) -> list[str]:
     """Distinct summaries of 250-400 characters on one vocabulary; with
     `near_duplicates`, most are light edits of one of ten originals."""
-    rng = random.Random(7)
-    texts = [
-        "".join(
-            "".join(rng.choice(VOCABULARY) for _ in range(rng.randint(8, 14))) + "。"
-            for _ in range(rng.randint(6, 9))
-        )
-        for _ in range(count)
-    ]
+    texts = generated_summaries(count, seed=7)
+    rng = random.Random(8)
     if near_duplicates:
         for i in range(10, int(count * NEAR_DUPLICATE_SHARE)):
             original = rng.choice(texts[:10])

@@ -167,10 +167,8 @@ def test_certificate_emails_survive_the_mail_server_dropping_mid_batch(
 def _survey_with_summaries(course, user_factory, count):
     from courses.models import Enrollment
     from quizzes.surveys.models import Survey, SurveyResponse
-    from quizzes.surveys.tests.test_copydetect import (
-        generated_summaries,
-        lightly_edited,
-    )
+    from quizzes.surveys.tests.summaries import generated_summaries
+    from quizzes.surveys.tests.test_copydetect import lightly_edited
 
     survey = Survey.objects.create(
         lecture=course.lectures.get(number=1),
