@@ -194,6 +194,14 @@ else:
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Argon2id first (lms/hashers.py); PBKDF2 hashes still verify and are
+# re-hashed with Argon2id at the learner's next login.
+PASSWORD_HASHERS = [
+    "lms.hashers.OwaspArgon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 60  # learners stay logged in for the term
 # ...unless they stay away this long (lms.middleware.SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT = envint("SESSION_IDLE_TIMEOUT", 60 * 60 * 24 * 14)
