@@ -3,17 +3,19 @@ progress page and the calendar feed."""
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from competitions.models import Competition, Entry, Participant
 from courses.selectors import register_deadline_provider
 
 
 def _state(*, done: bool, due, now) -> tuple[str, str]:
+    # Context: "Submitted" is also the competition's "submitted at" column.
     if done:
-        return "submitted", _("Submitted")
+        return "submitted", pgettext("deadline state", "Submitted")
     if due <= now:
-        return "closed", _("Closed")
-    return "not_started", _("Not started")
+        return "closed", pgettext("deadline state", "Closed")
+    return "not_started", pgettext("deadline state", "Not started")
 
 
 @register_deadline_provider

@@ -172,20 +172,21 @@ def test_the_rfc_check_catches_a_deadline_that_ends_where_it_starts():
     ids=["japanese-learner", "english-learner", "no-choice-site-default"],
 )
 def test_titles_use_the_learners_language_not_the_calendar_apps(
-    client, learner, language, accept, expected
+    client, settings, learner, language, accept, expected
 ):
+    settings.LANGUAGE_CODE = "ja"  # the site's default, for a learner who never chose
     learner.language = language
     learner.save(update_fields=["language"])
 
     response = client.get(_feed_url(learner), headers={"accept-language": accept})
 
-    summaries = [str(e["SUMMARY"]) for e in Calendar.from_ical(response.content).walk("VEVENT")]
+    summaries = [
+        str(e["SUMMARY"]) for e in Calendar.from_ical(response.content).walk("VEVENT")
+    ]
     assert expected in summaries
 
 
-def test_the_progress_page_offers_a_subscribe_link_beside_the_address(
-    client, learner
-):
+def test_the_progress_page_offers_a_subscribe_link_beside_the_address(client, learner):
     client.force_login(learner)
 
     page = client.get("/courses/llm/progress/").text
