@@ -93,9 +93,7 @@ def _ready_without_ffprobe(material: Material) -> None:
         f"{Path(material.file.name).parent}/poster.jpg",
         ContentFile((SAMPLE / "week7-poster.jpg").read_bytes(), name="poster.jpg"),
     )
-    Material.objects.filter(pk=material.pk).exclude(
-        state=Material.State.READY
-    ).update(
+    Material.objects.filter(pk=material.pk).exclude(state=Material.State.READY).update(
         state=Material.State.READY,
         failure_reason="",
         poster=poster,

@@ -20,8 +20,8 @@ from completion.models import (
 )
 from completion.pdf import certificate_pdf
 from completion.rules import Metrics
-from courses.calendar import feed_urls
 from courses.access import course_learner_required
+from courses.calendar import feed_urls
 from courses.models import Course, Enrollment
 from courses.selectors import deadlines_for
 from lms.ratelimit import is_rate_limited

@@ -72,7 +72,11 @@ def _course_calendar(*, course: Course, user) -> bytes:
         event.add(
             "summary",
             _("%(course)s — lecture %(number)s: %(title)s")
-            % {"course": course.title, "number": lecture.number, "title": lecture.title},
+            % {
+                "course": course.title,
+                "number": lecture.number,
+                "title": lecture.title,
+            },
         )
         event.add("dtstart", lecture.starts_at.astimezone(tz))
         event.add("dtend", lecture.ends_at.astimezone(tz))
