@@ -3,6 +3,10 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# `make run PORT=8001` serves on another port; links in emails and the
+# calendar feed (SITE_URL) follow it unless SITE_URL is set.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # The newest Python >= 3.12 we can find: on PATH, then under pyenv.
 PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
@@ -13,7 +17,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 .PHONY: run test lint format bench messages worker clean help
 
 help:
-	@echo "make run    - install, migrate, load the demo course and serve http://127.0.0.1:8000"
+	@echo "make run    - install, migrate, load the demo course and serve http://127.0.0.1:8000 (PORT=8001 for another port)"
 	@echo "make test   - the whole test suite (set DATABASE_URL/REDIS_URL for the service tests)"
 	@echo "make lint   - ruff check and format check"
 	@echo "make bench  - benchmarks (needs PostgreSQL and Redis)"
@@ -29,10 +33,10 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	DEBUG=1 $(PY) manage.py migrate --no-input
-	DEBUG=1 $(PY) manage.py seed_demo
-	@echo "Koza is serving http://127.0.0.1:8000 (Ctrl-C stops it)"
-	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(PY) manage.py migrate --no-input
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(PY) manage.py seed_demo
+	@echo "Koza is serving http://127.0.0.1:$(PORT) (Ctrl-C stops it)"
+	DEBUG=1 SITE_URL='$(SITE_URL)' $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(STAMP)
 	DEBUG=1 $(PY) -m pytest $(PYTEST_ARGS)

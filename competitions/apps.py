@@ -7,4 +7,7 @@ class CompetitionsConfig(AppConfig):
     verbose_name = _("Competitions")
 
     def ready(self) -> None:
-        from competitions import tasks  # noqa: F401 - registers how its jobs resume
+        from competitions import (  # noqa: F401 - each registers itself
+            deadlines,  # its deadlines, with the other apps'
+            tasks,  # how its jobs resume
+        )

@@ -21,6 +21,7 @@ from completion.models import (
 from completion.pdf import certificate_pdf
 from completion.rules import Metrics
 from courses.access import course_learner_required
+from courses.calendar import feed_urls
 from courses.models import Course, Enrollment
 from courses.selectors import deadlines_for
 from lms.ratelimit import is_rate_limited
@@ -322,6 +323,7 @@ def progress(request: HttpRequest, course: Course) -> HttpResponse:
             "tiers": selectors.tiers_with_criteria(course, metrics),
             "weeks": [(week, cells.get(week["number"], {})) for week in weeks],
             "deadlines": deadlines_for(course=course, user=request.user, start=now),
+            "calendar": feed_urls(request, enrollment),
             "record": record,
             "certificate": certificate,
             "linkedin_url": certificate and linkedin_url(certificate),

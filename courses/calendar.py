@@ -3,10 +3,13 @@
 from datetime import UTC
 
 from django.conf import settings
-from django.utils import timezone
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone
 
-from courses.models import Course
+from courses.models import Course, Enrollment
 from courses.selectors import deadlines_for
 
 PRODID = "-//Koza//Koza LMS//EN"
@@ -16,10 +19,34 @@ def _domain() -> str:
     return settings.SITE_URL.split("://", 1)[-1].split("/", 1)[0].split(":")[0]
 
 
+def feed_language(user) -> str:
+    """The learner's chosen language, not the fetching calendar app's
+    Accept-Language (a server in another country, or none at all)."""
+    known = {code for code, _name in settings.LANGUAGES}
+    return user.language if user.language in known else settings.LANGUAGE_CODE
+
+
+def feed_urls(request: HttpRequest, enrollment: Enrollment) -> dict[str, str]:
+    """The learner's feed address to copy (https) and to subscribe with one
+    click (webcal://, which calendar apps open as a subscription)."""
+    url = request.build_absolute_uri(
+        reverse("course_calendar", args=[enrollment.course.slug])
+        + "?token="
+        + enrollment.ensure_calendar_token()
+    )
+    return {"url": url, "webcal": "webcal://" + url.split("://", 1)[1]}
+
+
 def course_calendar(*, course: Course, user) -> bytes:
     """Lectures in the course's time zone (with its VTIMEZONE); deadlines in
     UTC. UIDs depend only on the course and the item, so calendar apps update
-    events instead of duplicating them."""
+    events instead of duplicating them. Titles are in the learner's language
+    and name the course: a feed sits among others in a calendar app."""
+    with translation.override(feed_language(user)):
+        return _course_calendar(course=course, user=user)
+
+
+def _course_calendar(*, course: Course, user) -> bytes:
     tz = course.tzinfo
     domain = _domain()
     calendar = Calendar()
@@ -42,7 +69,15 @@ def course_calendar(*, course: Course, user) -> bytes:
         event = Event()
         event.add("uid", f"lecture-{course.pk}-{lecture.number}@{domain}")
         event.add("dtstamp", stamp)
-        event.add("summary", f"{course.title} #{lecture.number}: {lecture.title}")
+        event.add(
+            "summary",
+            _("%(course)s — lecture %(number)s: %(title)s")
+            % {
+                "course": course.title,
+                "number": lecture.number,
+                "title": lecture.title,
+            },
+        )
         event.add("dtstart", lecture.starts_at.astimezone(tz))
         event.add("dtend", lecture.ends_at.astimezone(tz))
         event.add("url", settings.SITE_URL + lecture.get_absolute_url())
@@ -53,10 +88,16 @@ def course_calendar(*, course: Course, user) -> bytes:
         event = Event()
         event.add("uid", f"{deadline['uid']}@{domain}")
         event.add("dtstamp", stamp)
-        event.add("summary", deadline["title"])
-        due = deadline["due_at"].astimezone(UTC)
-        event.add("dtstart", due)
-        event.add("dtend", due)
+        event.add(
+            "summary",
+            _("%(course)s: %(deadline)s")
+            % {"course": course.title, "deadline": deadline["title"]},
+        )
+        # A deadline is a moment: no DTEND (RFC 5545 3.6.1 forbids a DTEND
+        # equal to DTSTART; without one the event ends where it starts), and
+        # transparent, so it does not show the learner as busy.
+        event.add("dtstart", deadline["due_at"].astimezone(UTC))
+        event.add("transp", "TRANSPARENT")
         if deadline.get("url"):
             event.add("url", settings.SITE_URL + deadline["url"])
         calendar.add_component(event)

@@ -2,14 +2,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
-from courses.calendar import course_calendar
+from courses.calendar import course_calendar, feed_urls
 from courses.forms import ApplicationForm
 from courses.models import Course, Enrollment, Lecture
 from lms.csp import allow_recorded_frames
@@ -44,11 +43,7 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["week"] = selectors.this_week(course=course, user=request.user)
         context["announcements"] = selectors.latest_announcements(course=course)
     if enrollment and enrollment.status == Enrollment.Status.APPROVED:
-        context["calendar_url"] = request.build_absolute_uri(
-            reverse("course_calendar", args=[course.slug])
-            + "?token="
-            + enrollment.ensure_calendar_token()
-        )
+        context["calendar"] = feed_urls(request, enrollment)
     return render(request, "courses/course_detail.html", context)
 
 

@@ -11,6 +11,8 @@ from lms.tests.browser import ARTIFACTS
 
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
+# The phones a learner holds: small Android, iPhone 12-15, large iPhone.
+PHONE_WIDTHS = (360, 390, 414)
 LAPTOP = {"width": 1280, "height": 800}
 BLOCKING = {"serious", "critical"}
 # Django's own admin, not Koza's templates: in Japanese its date shortcuts show
@@ -37,7 +39,7 @@ class Visitor:
         live_server,
         *,
         locale="en-US",
-        phone=False,
+        phone: bool | int = False,
         javascript=True,
         timezone_id="Asia/Tokyo",
         user=None,
@@ -45,11 +47,18 @@ class Visitor:
     ):
         self.base = live_server.url
         self.name = name
+        self.phone = bool(phone)
         self.javascript = javascript
         self.context = browser.new_context(
             locale=locale,
             timezone_id=timezone_id,
-            viewport=PHONE if phone else LAPTOP,
+            viewport=(
+                {"width": phone, "height": 844}
+                if phone is not True and phone
+                else PHONE
+                if phone
+                else LAPTOP
+            ),
             # axe is injected as a script tag; Koza's CSP rightly refuses it.
             bypass_csp=True,
             java_script_enabled=javascript,
@@ -78,10 +87,13 @@ class Visitor:
         return response
 
     def audit(self) -> None:
-        """Run axe-core on the page as it is now (needs JavaScript)."""
+        """Run axe-core on the page as it is now (needs JavaScript); on a
+        phone, also fail when the page scrolls sideways."""
         if not self.javascript:
             return
         self.page.wait_for_load_state()
+        if self.phone:
+            self.assert_fits_the_screen()
         self.page.add_script_tag(path=str(AXE))
         found = [v for v in self.page.evaluate(RUN_AXE) if v["impact"] in BLOCKING]
         path = self.page.url.removeprefix(self.base)
@@ -90,6 +102,29 @@ class Visitor:
         self.audited.append(path)
         if found:
             self.violations.setdefault(path, []).extend(found)
+
+    def overflow(self) -> dict:
+        """How far the page is wider than the screen, and the elements that
+        stick out past its right edge (the culprits to fix)."""
+        return self.page.evaluate(
+            """() => {
+              const width = document.documentElement.clientWidth;
+              const wide = [...document.querySelectorAll("body *")]
+                .filter(e => e.getBoundingClientRect().right > width + 1
+                  && !e.closest(".table-wrap"))
+                .slice(0, 5)
+                .map(e => e.tagName + "." + (e.getAttribute("class") || ""));
+              return {scroll: document.documentElement.scrollWidth, width, wide};
+            }"""
+        )
+
+    def assert_fits_the_screen(self) -> None:
+        found = self.overflow()
+        path = self.page.url.removeprefix(self.base)
+        assert found["scroll"] <= found["width"], (
+            f"{path} scrolls sideways on a {found['width']} px screen "
+            f"({found['scroll']} px wide): {found['wide']}"
+        )
 
     def until(self, predicate, timeout: float = 30):
         """Poll predicate() while the browser keeps running (route handlers
