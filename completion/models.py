@@ -212,6 +212,12 @@ class CompletionRecord(models.Model):
         return self._final()[0]
 
     @property
+    def decided_by_staff(self) -> bool:
+        """True when the final outcome is staff's override, not the rules'
+        (the condition `final_decision` gives the override precedence on)."""
+        return bool(self.override_outcome)
+
+    @property
     def final_tier_id(self) -> int | None:
         return self._final()[1]
 

@@ -26,6 +26,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competitions.models import Competition, Participant
 from competitions.selectors import leaderboard, users_with_scored_entry
@@ -161,6 +163,63 @@ class Criterion:
     @property
     def is_yes_no(self) -> bool:
         return self.kind in {Kind.COMPETITION_ENTRY, Kind.COMPETITION_REPORT}
+
+    @property
+    def sentence(self) -> str:
+        """The rule and where the learner stands, as one plain sentence in
+        the reader's language (the progress page)."""
+        n = int(self.threshold)
+        value = self.value
+        if self.kind == Kind.COMPETITION_ENTRY:
+            return (
+                _("Have a competition entry scored: done.")
+                if value
+                else _("Have a competition entry scored: not yet.")
+            )
+        if self.kind == Kind.COMPETITION_REPORT:
+            return (
+                _("Submit the competition report: done.")
+                if value
+                else _("Submit the competition report: not yet.")
+            )
+        if self.kind == Kind.COMPETITION_TOP_PERCENT:
+            percent = f"{self.threshold.normalize():f}"
+            if value is None:
+                return _(
+                    "Finish in the top %(percent)s%% of the final ranking. "
+                    "You are not ranked yet."
+                ) % {"percent": percent}
+            return _(
+                "Finish in the top %(percent)s%% of the final ranking. "
+                "You are in the top %(you)s%%."
+            ) % {"percent": percent, "you": f"{value:.1f}"}
+        if self.kind == Kind.HOMEWORK_POINTS:
+            return _("Earn at least %(n)s homework points. You have %(you)s.") % {
+                "n": f"{self.threshold.normalize():f}",
+                "you": f"{value:g}",
+            }
+        sentences = {
+            Kind.HOMEWORK_WEEKS_PASSED: ngettext(
+                "Pass the homework in at least %(n)s week. You have passed %(you)s.",
+                "Pass the homework in at least %(n)s weeks. You have passed %(you)s.",
+                n,
+            ),
+            Kind.SUMMARIES_SUBMITTED: ngettext(
+                "Submit the lecture summary in at least %(n)s week. "
+                "You have submitted %(you)s.",
+                "Submit the lecture summary in at least %(n)s weeks. "
+                "You have submitted %(you)s.",
+                n,
+            ),
+            Kind.SUMMARIES_ACCEPTED: ngettext(
+                "Have the lecture summary accepted in at least %(n)s week. "
+                "Accepted so far: %(you)s.",
+                "Have the lecture summary accepted in at least %(n)s weeks. "
+                "Accepted so far: %(you)s.",
+                n,
+            ),
+        }
+        return sentences[self.kind] % {"n": n, "you": value}
 
 
 def tiers_with_criteria(course: Course, metrics: Metrics) -> list[dict]:

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from courses.models import Course
+from courses.models import Course, Enrollment
 
 
 def _visible_courses():
@@ -79,8 +79,12 @@ def course_learner_required(view_func) -> Callable:
             return redirect_to_login(request.get_full_path())
         course = _visible_course_with_access(slug, user)
         if not course.can_view_content(user):
+            enrollment = Enrollment.objects.filter(course=course, user=user).first()
             return render(
-                request, "courses/not_enrolled.html", {"course": course}, status=403
+                request,
+                "courses/not_enrolled.html",
+                {"course": course, "enrollment": enrollment},
+                status=403,
             )
         # Times on a course's pages are the course's (pages name the zone).
         with timezone.override(course.tzinfo):

@@ -1,8 +1,16 @@
 """Demo data for admission and announcements (see seed_demo's DEMO_STEPS)."""
 
-from django.db.models import Q
+from datetime import timedelta
 
+from allauth.account.models import EmailAddress
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
 from courses.models import Announcement, ApplicationQuestion, Enrollment
+
+WITHDRAWN_EMAIL = "withdrawn@example.com"
+REJOIN_EMAIL = "learner300@example.com"
 
 QUESTIONS = [
     (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
@@ -45,4 +53,36 @@ def seed(*, course, admin, staff, learner) -> None:
         course=course,
         title="Welcome to the course",
         defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
+    )
+    _withdrawn_learners(course=course, learner=learner)
+
+
+def _withdrawn_learners(*, course, learner) -> None:
+    """A learner who withdrew (their course page offers to rejoin) and a
+    generated one who asked to rejoin (waiting on the applications page)."""
+    now = timezone.now()
+    user, created = User.objects.get_or_create(
+        email=WITHDRAWN_EMAIL,
+        defaults={"display_name": "Withdrawn Demo", "password": learner.password},
+    )
+    if created:
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    Enrollment.objects.get_or_create(
+        course=course,
+        user=user,
+        defaults={
+            "status": Enrollment.Status.WITHDRAWN,
+            "applied_at": now - timedelta(days=60),
+            "withdrawn_at": now - timedelta(days=10),
+        },
+    )
+    Enrollment.objects.filter(
+        course=course, user__email=REJOIN_EMAIL, rejoin_requested_at__isnull=True
+    ).update(
+        status=Enrollment.Status.REJOIN,
+        withdrawn_at=now - timedelta(days=20),
+        rejoin_requested_at=now - timedelta(days=1),
+        rejoin_note="I had to pause for exams. May I come back for the rest?",
     )

@@ -69,6 +69,16 @@ class ApplicationForm(forms.Form):
         }
 
 
+class RejoinForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why do you want to rejoin? (optional)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Staff read this when they decide. At most 2,000 characters."),
+    )
+
+
 class ApplicationFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),

@@ -8,7 +8,10 @@
 - lecture sections: HTML shown on the lecture page below its description
   (the recording player, slides and notebook);
 - lecture badges: labels next to "this week"'s latest lectures (which
-  materials are up), for several lectures in one query.
+  materials are up), for several lectures in one query;
+- lecture tasks: what a learner answers per lecture (homework, survey),
+  linked from the lecture page only when it exists and the viewer may open
+  it (`LectureItemQuerySet.visible_to_learners`, the rule the item pages use).
 """
 
 from collections.abc import Callable, Iterable
@@ -22,6 +25,7 @@ from courses.models import Lecture
 _lecture_annotations: dict[str, Callable[[], Expression]] = {}
 _lecture_sections: list[Callable[[Context], SafeString]] = []
 _lecture_badges: list[Callable[[list[Lecture]], dict[int, list[str]]]] = []
+_lecture_tasks: dict[str, tuple[Callable[[], QuerySet], str]] = {}
 
 
 def register_lecture_annotation(name: str, expression: Callable[[], Expression]):
@@ -62,3 +66,24 @@ def lectures_with_badges(lectures: Iterable[Lecture]) -> list[dict]:
         for pk, found in badges(lectures).items():
             labels[pk].extend(found)
     return [{"lecture": lecture, "badges": labels[lecture.pk]} for lecture in lectures]
+
+
+def register_lecture_task(name: str, items: Callable[[], QuerySet], label: str):
+    """Register a kind of lecture item: `items()` is its model's
+    `LectureItemQuerySet` and `label` (lazy) names its link."""
+    _lecture_tasks[name] = (items, label)
+
+
+def lecture_tasks(lecture: Lecture, *, staff: bool) -> list[dict]:
+    """[{"name", "label", "url"}] of the lecture's items the viewer may open:
+    staff open every item (to try and edit it), learners only the published
+    ones (the item pages answer 404 to anything else)."""
+    tasks = []
+    for name, (items, label) in _lecture_tasks.items():
+        found = items().filter(lecture=lecture)
+        if not staff:
+            found = found.visible_to_learners()
+        item = found.first()
+        if item is not None:
+            tasks.append({"name": name, "label": label, "url": item.get_absolute_url()})
+    return tasks

@@ -248,6 +248,9 @@ class Enrollment(models.Model):
         WAITLISTED = "waitlisted", _("Waitlisted")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # A withdrawn learner who asks to come back: staff decide it on the
+        # applications page like an application.
+        REJOIN = "rejoin", _("Asked to rejoin")
 
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="enrollments"
@@ -295,6 +298,13 @@ class Enrollment(models.Model):
     calendar_token = models.CharField(
         _("calendar token"), max_length=64, null=True, blank=True, unique=True
     )
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    rejoin_requested_at = models.DateTimeField(
+        _("asked to rejoin at"), null=True, blank=True
+    )
+    rejoin_note = models.TextField(
+        _("why the learner wants to rejoin"), blank=True, max_length=2000
+    )
 
     class Meta:
         constraints = [
@@ -315,7 +325,14 @@ class Enrollment(models.Model):
 
     @property
     def can_withdraw(self) -> bool:
-        return self.status != self.Status.WITHDRAWN
+        """Anyone who applied may leave, except who has already left."""
+        return self.status not in {self.Status.WITHDRAWN, self.Status.REJOIN}
+
+    @property
+    def can_ask_to_rejoin(self) -> bool:
+        """Only a withdrawn learner asks to rejoin (once: the request waits
+        for staff, who decide it like an application)."""
+        return self.status == self.Status.WITHDRAWN
 
     @property
     def is_decided(self) -> bool:

@@ -157,22 +157,35 @@ def latest_announcements(*, course: Course, limit: int = 5) -> list[Announcement
 
 def courses_for_home(user) -> dict:
     """The home page: the user's courses (this week of each approved one) and
-    the public catalog."""
+    the catalog of the other courses. A course is listed once: under "My
+    courses" when the user has applied (a withdrawn learner finds it there,
+    with the way back), otherwise in the catalog."""
     catalog: QuerySet[Course] = Course.objects.exclude(state=Course.State.DRAFT)
     enrollments = []
     weeks = []
     if user.is_authenticated:
         enrollments = list(
             Enrollment.objects.filter(user=user)
-            .exclude(status=Enrollment.Status.WITHDRAWN)
+            .exclude(course__state=Course.State.DRAFT)
             .select_related("course")
+            .order_by("-applied_at", "-pk")
         )
+        catalog = catalog.exclude(enrollments__user=user)
         weeks = [
             {"course": e.course, **this_week(course=e.course, user=user)}
             for e in enrollments
             if e.status == Enrollment.Status.APPROVED
         ]
-    return {"catalog": list(catalog), "enrollments": enrollments, "weeks": weeks}
+    return {
+        "catalog": list(catalog),
+        "enrollments": enrollments,
+        "weeks": weeks,
+        # An approved course is named by its "This week"; the others get a
+        # card with their status.
+        "other_enrollments": [
+            e for e in enrollments if e.status != Enrollment.Status.APPROVED
+        ],
+    }
 
 
 # Staff ---------------------------------------------------------------------

@@ -86,13 +86,41 @@ def enrollment_apply(
         ) from None
 
 
-def enrollment_withdraw(*, enrollment: Enrollment) -> None:
-    """The learner leaves: the place is freed, nothing is emailed."""
-    Enrollment.objects.filter(pk=enrollment.pk).update(
+class RejoinRefused(Exception):
+    """The rejoin request cannot be taken; the message says why."""
+
+
+def enrollment_withdraw(*, enrollment: Enrollment, now: datetime | None = None) -> None:
+    """The learner leaves: the place is freed, nothing is emailed. What they
+    submitted stays (a learner who rejoins finds it as they left it)."""
+    Enrollment.objects.filter(pk=enrollment.pk).exclude(
+        status__in=[Enrollment.Status.WITHDRAWN, Enrollment.Status.REJOIN]
+    ).update(
         status=Enrollment.Status.WITHDRAWN,
         notice_state=NoticeState.NONE,
+        withdrawn_at=now or timezone.now(),
     )
     enrollment.refresh_from_db()
+
+
+def enrollment_request_rejoin(
+    *, enrollment: Enrollment, note: str, now: datetime | None = None
+) -> None:
+    """A withdrawn learner asks to come back. The request waits on the staff's
+    applications page, where approving, waitlisting or rejecting it is the
+    same decision as for an application (`enrollments_decide`)."""
+    updated = Enrollment.objects.filter(
+        pk=enrollment.pk, status=Enrollment.Status.WITHDRAWN
+    ).update(
+        status=Enrollment.Status.REJOIN,
+        rejoin_requested_at=now or timezone.now(),
+        rejoin_note=note,
+        decided_by=None,
+        decided_at=None,
+    )
+    enrollment.refresh_from_db()
+    if not updated:
+        raise RejoinRefused(_("Only a learner who withdrew can ask to rejoin."))
 
 
 @transaction.atomic

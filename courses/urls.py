@@ -7,6 +7,7 @@ urlpatterns = [
     path("courses/<slug:slug>/", views.course_detail, name="course_detail"),
     path("courses/<slug:slug>/apply/", views.apply, name="course_apply"),
     path("courses/<slug:slug>/withdraw/", views.withdraw, name="course_withdraw"),
+    path("courses/<slug:slug>/rejoin/", views.rejoin, name="course_rejoin"),
     path(
         "courses/<slug:slug>/lectures/<int:number>/",
         views.lecture_detail,

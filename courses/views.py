@@ -3,13 +3,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseClientRefresh
 
 from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
 from courses.calendar import course_calendar, feed_urls
-from courses.forms import ApplicationForm
+from courses.forms import ApplicationForm, RejoinForm
+from courses.hooks import lecture_tasks
 from courses.models import Course, Enrollment, Lecture
 from lms.csp import allow_recorded_frames
 from lms.partials import render_partial
@@ -94,25 +95,63 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def withdraw(request: HttpRequest, slug: str) -> HttpResponse:
+    """Withdrawing asks first, on its own page: what is lost, what is kept."""
     course = get_visible_course(slug)
     enrollment = _enrollment_of(request, course)
     if enrollment is None or not enrollment.can_withdraw:
         raise Http404
-    services.enrollment_withdraw(enrollment=enrollment)
-    messages.success(request, _("You have withdrawn from this course."))
-    return redirect(course)
+    if request.method == "POST":
+        services.enrollment_withdraw(enrollment=enrollment)
+        messages.success(request, _("You have withdrawn from this course."))
+        return redirect(course)
+    return render(
+        request,
+        "courses/withdraw_confirm.html",
+        {"course": course, "enrollment": enrollment},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rejoin(request: HttpRequest, slug: str) -> HttpResponse:
+    """A withdrawn learner asks to come back; staff decide on the
+    applications page."""
+    course = get_visible_course(slug)
+    enrollment = _enrollment_of(request, course)
+    if enrollment is None or not enrollment.can_ask_to_rejoin:
+        raise Http404
+    form = RejoinForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.enrollment_request_rejoin(
+                enrollment=enrollment, note=form.cleaned_data["note"]
+            )
+        except services.RejoinRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("Your request to rejoin was sent. Staff will email you."),
+            )
+        return redirect(course)
+    return render(
+        request,
+        "courses/rejoin.html",
+        {"course": course, "enrollment": enrollment, "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @course_learner_required
 @allow_recorded_frames
 def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    is_staff = course.is_staff(request.user)
     lectures = Lecture.objects.filter(course=course)
-    if not course.is_staff(request.user):
+    if not is_staff:
         lectures = lectures.filter(published=True)
     lecture = get_object_or_404(lectures, number=number)
-    base = lecture.get_absolute_url()
     return render(
         request,
         "courses/lecture_detail.html",
@@ -120,8 +159,7 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
             "course": course,
             "lecture": lecture,
             "live_link_visible": lecture.live_link_visible(),
-            "homework_url": base + "homework/",
-            "survey_url": base + "survey/",
+            "tasks": lecture_tasks(lecture, staff=is_staff),
         },
     )
 

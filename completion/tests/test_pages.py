@@ -6,9 +6,15 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from completion.models import Certificate, CompletionOverride, CompletionRecord
+from completion.models import (
+    Certificate,
+    CompletionOverride,
+    CompletionRecord,
+    CompletionRule,
+    CompletionTier,
+)
 from completion.rules import Metrics
-from completion.services import certification_compute
+from completion.services import certification_compute, completion_override
 from completion.tests.factories import (
     bulk_learners,
     course_work,
@@ -18,6 +24,7 @@ from completion.tests.factories import (
 from courses.models import Enrollment
 
 pytestmark = pytest.mark.django_db
+Kind = CompletionRule.Kind
 
 
 @pytest.fixture(autouse=True)
@@ -49,10 +56,62 @@ def test_progress_shows_every_criterion_met_or_missing_and_each_week(
     html = response.content.decode()
     assert response.status_code == 200
     assert "Honors" in html and "Completed" in html
-    assert "Homework points at least" in html
-    assert "Final ranking in the top N %" in html
+    assert "Earn at least 10 homework points. You have 5." in html
+    assert "Finish in the top 10% of the final ranking. You are not ranked yet." in html
     assert html.count("Missing") >= 3
     assert "Lecture 1" in html and "accepted" in html
+
+
+def test_progress_reads_each_rule_as_a_plain_sentence_without_placeholders(
+    client, course, weeks, learner
+):
+    tier = CompletionTier.objects.create(
+        course=course, rank=1, name_ja="修了", name_en="Completed"
+    )
+    for kind, threshold in [
+        (Kind.HOMEWORK_WEEKS_PASSED, 10),
+        (Kind.SUMMARIES_SUBMITTED, 1),
+        (Kind.COMPETITION_TOP_PERCENT, 10),
+        (Kind.COMPETITION_ENTRY, 1),
+    ]:
+        CompletionRule.objects.create(tier=tier, kind=kind, threshold=threshold)
+    client.force_login(learner)
+
+    english = client.get("/courses/llm/progress/").content.decode()
+    japanese = client.get(
+        "/courses/llm/progress/", HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+
+    assert "Pass the homework in at least 10 weeks. You have passed 0." in english
+    assert "Submit the lecture summary in at least 1 week." in english
+    assert "Have a competition entry scored: not yet." in english
+    assert " N " not in english and "(10)" not in english
+    assert "10週以上で宿題に合格すること。合格は0週です。" in japanese
+
+
+def test_progress_says_when_staff_decided_the_completion_instead_of_the_rules(
+    client, course, tiers, weeks, learner, staff
+):
+    completed, _ = tiers
+    enrollment = _enrollment(learner, course)
+    certification_compute(
+        course=course, metrics={enrollment.pk: Metrics()}, dry_run=False
+    )
+    completion_override(
+        record=CompletionRecord.objects.get(enrollment=enrollment),
+        outcome="complete",
+        tier=completed,
+        reason="Medical leave; work checked by hand.",
+        by=staff,
+    )
+    client.force_login(learner)
+
+    html = client.get("/courses/llm/progress/").content.decode()
+
+    assert "Completed by staff decision (Completed)." in html
+    assert "the rules below no longer decide it" in html
+    assert "Medical leave" not in html  # staff's reason is staff's
+    assert "✘ Missing" in html  # the rules alone would not have completed
 
 
 def test_progress_links_the_learners_own_certificate_once_issued(

@@ -226,11 +226,15 @@ class Homework(models.Model):
             .get(pk=self.pk)
         )
 
+    @property
+    def reveals_at(self):
+        """When the key, the score and pass/fail become the learner's to see:
+        `reveal_at`, by default when the homework closes (`revealed_q`)."""
+        return self.reveal_at or self.closes_at
+
     def is_revealed(self, now=None) -> bool:
-        """In Python what `revealed_q` says in SQL: the key, the score and
-        pass/fail are the learner's to see from `reveal_at` (by default when
-        the homework closes)."""
-        return (now or timezone.now()) >= (self.reveal_at or self.closes_at)
+        """In Python what `revealed_q` says in SQL."""
+        return (now or timezone.now()) >= self.reveals_at
 
     @property
     def is_graded(self) -> bool:

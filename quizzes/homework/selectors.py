@@ -91,7 +91,12 @@ def homework_learner_view(
                 item["is_correct"] = is_correct
                 item["feedback"] = feedback
             choices.append(item)
-        entry = {"id": question_id, "number": number, "text": question["text"]}
+        entry = {
+            "id": question_id,
+            "number": number,
+            "text": question["text"],
+            "answered": question_id in selected,
+        }
         entry["choices"] = choices
         if revealed:
             entry["explanation"] = question["explanation"]

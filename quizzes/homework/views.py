@@ -1,5 +1,6 @@
 """Homework pages: the learner's take/review page and staff's results."""
 
+import contextlib
 import uuid
 import zoneinfo
 
@@ -38,7 +39,7 @@ def _get_homework_for_learner(request, course: Course, number: int) -> Homework:
         lecture__course=course, lecture__number=number
     )
     if not course.is_staff(request.user):
-        homeworks = homeworks.filter(published=True, lecture__published=True)
+        homeworks = homeworks.visible_to_learners()
     return get_object_or_404(homeworks)
 
 
@@ -57,15 +58,20 @@ def _parse_token(raw: str) -> uuid.UUID | None:
         return None
 
 
-def _render_take(request, course, homework, *, now, errors=(), status=200, **extra):
+def _render_take(
+    request, course, homework, *, now, errors=(), status=200, posted=None, **extra
+):
+    """The page; after a refused submit, with the posted answers still checked
+    and the unanswered questions marked."""
     context = {
         "course": course,
         "homework": homework,
         "lecture": homework.lecture,
         "errors": list(errors),
+        "mark_missing": bool(errors) and posted is not None,
         "token": uuid.uuid4(),
         **selectors.homework_learner_view(
-            homework=homework, user=request.user, now=now
+            homework=homework, user=request.user, now=now, posted=posted
         ),
         **extra,
     }
@@ -129,7 +135,16 @@ def _homework_take(request: HttpRequest, course: Course, number: int) -> HttpRes
             errors = [_("This homework does not accept answers now: nothing saved.")]
         else:
             return _submitted(request, course.slug, number)
-    return _render_take(request, course, homework, now=now, errors=errors, status=400)
+    elif answers:
+        # Not submitted, but not lost: the given answers are kept as the
+        # draft (as autosave would have with JavaScript) and shown checked.
+        with contextlib.suppress(HomeworkClosed):
+            homework_save_draft(
+                homework=homework, user=request.user, answers=answers, now=now
+            )
+    return _render_take(
+        request, course, homework, now=now, errors=errors, status=400, posted=answers
+    )
 
 
 @require_POST

@@ -10,7 +10,7 @@ class SurveysConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models import Exists, OuterRef
 
-        from courses.hooks import register_lecture_annotation
+        from courses.hooks import register_lecture_annotation, register_lecture_task
         from quizzes.surveys import (
             deadlines,  # noqa: F401  (registers itself)
             tasks,  # noqa: F401  (job kinds resume)
@@ -21,4 +21,10 @@ class SurveysConfig(AppConfig):
         register_lecture_annotation(
             "has_survey",
             lambda: Exists(Survey.objects.filter(lecture=OuterRef("pk"))),
+        )
+        # The lecture page links it only when the viewer may open it.
+        register_lecture_task(
+            "survey",
+            lambda: Survey.objects.select_related("lecture__course"),
+            _("Survey (lecture summary)"),
         )

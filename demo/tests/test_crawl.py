@@ -1,0 +1,133 @@
+"""The crawl: every page each demo role can reach, in both languages.
+
+From the home page, follow every same-site link the viewer is shown (as a
+person clicking through would) and fail on a dead end: a 404, a 403 (a page
+must not link to what its viewer cannot open), a server error, or a bare
+"None" in the visible text. Links to downloads are fetched for their status,
+not parsed. Sign-out and the Django admin's own pages are fetched but not
+followed (the admin is Django's, for superusers' repairs).
+"""
+
+import re
+from collections import deque
+from html.parser import HTMLParser
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+
+ROLES = {
+    "anonymous": None,
+    "learner": "learner@example.com",
+    "withdrawn learner": "withdrawn@example.com",
+    "staff": "staff@example.com",
+    "admin": "admin@example.com",
+}
+LANGUAGES = ["en", "ja"]
+MAX_PAGES = 400  # per role and language: the demo has fewer; a loop stops here
+MAX_QUERY_VARIANTS = 3  # of one path (sort orders, filters, pages)
+NOT_FOLLOWED = ("/accounts/logout/", "/admin/")
+# "None" as a value: alone, or after a label, not "None yet" in a sentence.
+BARE_NONE = re.compile(r"(^|[\s:：(（])None\s*($|[).,、。）])")
+
+
+class _Page(HTMLParser):
+    """The links and the visible text nodes of one page."""
+
+    def __init__(self):
+        super().__init__()
+        self.links: list[str] = []
+        self.texts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "style", "template"}:
+            self._hidden += 1
+        if tag == "a":
+            href = dict(attrs).get("href")
+            if href:
+                self.links.append(href)
+
+    def handle_endtag(self, tag):
+        if tag in {"script", "style", "template"} and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data):
+        if not self._hidden and data.strip():
+            self.texts.append(data.strip())
+
+
+def _same_site(base: str, href: str) -> str | None:
+    url = urldefrag(urljoin(base, href)).url
+    parts = urlsplit(url)
+    if parts.scheme not in {"", "http"} or parts.netloc not in {"", "testserver"}:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def crawl(client: Client, start: str = "/") -> tuple[int, list[str]]:
+    """(pages fetched, problems found), breadth first from `start`."""
+    seen = {start}
+    variants: dict[str, int] = {}
+    queue = deque([(start, "(start)")])
+    problems: list[str] = []
+    fetched = 0
+    while queue and fetched < MAX_PAGES:
+        url, found_on = queue.popleft()
+        response = client.get(url)
+        fetched += 1
+        status = response.status_code
+        if status == 403 or status == 404 or status >= 500:
+            problems.append(f"{status} {url} (linked from {found_on})")
+        if status in {301, 302, 303, 307, 308}:
+            target = _same_site(url, response["Location"])
+            if target and target not in seen:
+                seen.add(target)
+                queue.append((target, url))
+        content_type = response.get("Content-Type", "")
+        if response.streaming or not content_type.startswith("text/html"):
+            response.close()
+            continue
+        if status != 200 or url.startswith(NOT_FOLLOWED):
+            continue
+        page = _Page()
+        page.feed(response.content.decode())
+        for text in page.texts:
+            if BARE_NONE.search(text):
+                problems.append(f'bare "None" on {url}: {text[:80]!r}')
+        for href in page.links:
+            target = _same_site(url, href)
+            if target is None or target in seen:
+                continue
+            path = target.split("?")[0]
+            if "?" in target:
+                variants[path] = variants.get(path, 0) + 1
+                if variants[path] > MAX_QUERY_VARIANTS:
+                    continue
+            seen.add(target)
+            queue.append((target, url))
+    return fetched, problems
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_demo_role_can_reach_opens_in_both_languages(demo, role):
+    problems = []
+    for language in LANGUAGES:
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        if ROLES[role]:
+            client.force_login(User.objects.get(email=ROLES[role]))
+        fetched, found = crawl(client)
+        assert fetched > 5, f"{role}/{language}: the crawl found almost nothing"
+        problems += [f"[{language}] {problem}" for problem in found]
+    assert not problems, f"{role}: dead ends\n" + "\n".join(problems)
