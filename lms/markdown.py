@@ -214,7 +214,13 @@ def _parser() -> MarkdownIt:
 
 def _render(text: str) -> str:
     _parsers.math_budget = MATH_BUDGET
-    html = _parser().render(text or "")
+    return _clean(_parser().render(text or ""))
+
+
+_render_memoised = lru_cache(maxsize=1024)(_render)
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -224,9 +230,6 @@ def _render(text: str) -> str:
     )
 
 
-_render_memoised = lru_cache(maxsize=1024)(_render)
-
-
 def render_markdown(text: str) -> str:
     """Sanitised HTML for a Markdown text. Pure, so small texts are memoised
     per process; large ones are rendered each time and not kept."""
@@ -234,3 +237,19 @@ def render_markdown(text: str) -> str:
     if len(text) <= MEMO_MAX_CHARS:
         return _render_memoised(text)
     return _render(text)
+
+
+@lru_cache(maxsize=1024)
+def _render_inline(text: str) -> str:
+    _parsers.math_budget = MATH_BUDGET
+    return _clean(_parser().renderInline(text))
+
+
+def render_markdown_inline(text: str) -> str:
+    """Sanitised HTML for a short text shown inside a line, a table cell or a
+    list item (a question or choice in a results table): code, emphasis,
+    links and math, without paragraphs; block syntax stays as typed."""
+    text = " ".join((text or "").split())
+    if len(text) <= MEMO_MAX_CHARS:
+        return _render_inline(text)
+    return _render_inline.__wrapped__(text)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 # Escaped specials become private-use characters while parsing, so splitting
 # on the real specials never sees them; they turn back into text at the end.
@@ -267,7 +268,11 @@ def check_shape(parsed: ParsedImport, *, questions: int, choices: int) -> None:
         return
     if len(parsed.questions) != questions:
         parsed.errors.append(
-            _("The file has %(count)d questions; the homework needs %(expected)d.")
+            ngettext(
+                "The file has %(count)d question; the homework needs %(expected)d.",
+                "The file has %(count)d questions; the homework needs %(expected)d.",
+                len(parsed.questions),
+            )
             % {"count": len(parsed.questions), "expected": questions}
         )
     for question in parsed.questions:
@@ -275,13 +280,21 @@ def check_shape(parsed: ParsedImport, *, questions: int, choices: int) -> None:
             continue
         if len(question.choices) != choices:
             question.errors.append(
-                _("%(count)d choices; the homework needs %(expected)d.")
+                ngettext(
+                    "%(count)d choice; the homework needs %(expected)d.",
+                    "%(count)d choices; the homework needs %(expected)d.",
+                    len(question.choices),
+                )
                 % {"count": len(question.choices), "expected": choices}
             )
         correct = sum(1 for choice in question.choices if choice.is_correct)
         if correct != 1:
             question.errors.append(
-                _("%(count)d correct choices; exactly one is needed.")
+                ngettext(
+                    "%(count)d correct choice; exactly one is needed.",
+                    "%(count)d correct choices; exactly one is needed.",
+                    correct,
+                )
                 % {"count": correct}
             )
 
