@@ -64,7 +64,7 @@ def _create_homework(lecture, now) -> Homework:
             homework=homework,
             position=index,
             title=f"W{lecture.number}Q{index}",
-            text=text.format(title=lecture.title),
+            text=text.replace("{title}", lecture.title),
             explanation=explanation,
         )
         for index, (text, _choices, explanation) in enumerate(QUESTIONS, start=1)
