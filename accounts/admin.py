@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 
@@ -18,10 +19,13 @@ class UserAdmin(BaseUserAdmin):
             {"fields": ("display_name", "affiliation", "category", "language")},
         ),
         (
-            _("Permissions"),
+            pgettext_lazy("user account", "Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups")},
         ),
-        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        (
+            pgettext_lazy("user account", "Important dates"),
+            {"fields": ("last_login", "date_joined")},
+        ),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),

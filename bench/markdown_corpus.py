@@ -71,6 +71,16 @@ HOSTILE: dict[str, Callable[[int], str]] = {
     "math dollars $": _repeat("$"),
     "math pairs $a": _repeat("$a"),
     "math blocks $$": _repeat("$$\n"),
+    # TeX typeset as MathML: latex2mathml costs tens of microseconds per
+    # character and recurses once per nesting level.
+    "TeX, many tiny formulas": _repeat("$a$ "),
+    "TeX, long formulas": _repeat("$" + "x_{1}^{2} + " * 30 + "x$\n\n"),
+    "TeX, nested braces": lambda size: (
+        "$" + "{" * (size // 2 - 1) + "}" * (size // 2 - 1) + "$"
+    ),
+    "TeX, nested fractions": _repeat("$" + "\\frac{1}{" * 30 + "x" + "}" * 30 + "$ "),
+    "TeX, square roots": _repeat("$" + "\\sqrt" * 60 + "x$ "),
+    "TeX, unclosed environments": _repeat("$\\begin{matrix}a&b\\\\$ "),
     "headings #": _repeat("#"),
     "setext underlines": _repeat("a\n=\n"),
     "fences ```": _repeat("```\n"),

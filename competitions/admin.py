@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from competitions import services
 from competitions.models import Competition, Entry, Participant, StarterFile
@@ -86,7 +87,12 @@ class CompetitionAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    _("%(count)s hidden answers loaded.") % {"count": count},
+                    ngettext(
+                        "%(count)s hidden answer loaded.",
+                        "%(count)s hidden answers loaded.",
+                        count,
+                    )
+                    % {"count": count},
                 )
 
 

@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 import numpy as np
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 MAX_REPORTED_PROBLEMS = 20
 # Problems about the whole file are always listed, after any row problems.
@@ -47,9 +48,15 @@ MESSAGES = {
         "The file has more rows than the test set (%(expected)s); "
         "reading stopped at row %(row)s."
     ),
-    "missing_ids": _("%(count)s ids of the test set are missing, e.g. %(examples)s."),
+    "missing_ids": ngettext_lazy(
+        "%(count)s id of the test set is missing: %(examples)s.",
+        "%(count)s ids of the test set are missing, e.g. %(examples)s.",
+        "count",
+    ),
     "too_large": _("The file is larger than the limit of %(limit)s MB."),
-    "more": _("… and %(count)s more problems."),
+    "more": ngettext_lazy(
+        "… and %(count)s more problem.", "… and %(count)s more problems.", "count"
+    ),
 }
 
 
@@ -68,7 +75,7 @@ def describe(problem: dict) -> str:
     template = MESSAGES.get(problem.get("code"), MESSAGES["csv"])
     params = {"row": problem.get("row")} | dict(problem.get("params") or {})
     try:
-        return str(template) % params
+        return str(template % params)
     except (KeyError, TypeError, ValueError):
         return str(template)
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competitions.metrics import AnswerKey, Problem, header_problems, score_file
 from competitions.models import Answer, Competition, Entry, Participant
@@ -246,10 +247,14 @@ def _check_limits(entry: Entry) -> None:
     used = submissions_used_today(competition=competition, user=user)
     if used >= competition.daily_limit:
         raise Refused(
-            _(
+            ngettext(
+                "You have used your %(limit)s submission for today. "
+                "Rejected files do not count; the count starts again at "
+                "midnight (%(tz)s).",
                 "You have used all %(limit)s submissions for today. "
                 "Rejected files do not count; the count starts again at "
-                "midnight (%(tz)s)."
+                "midnight (%(tz)s).",
+                competition.daily_limit,
             )
             % {"limit": competition.daily_limit, "tz": competition.course.timezone}
         )

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -352,7 +353,11 @@ def staff_competition_import(request: HttpRequest, course: Course) -> HttpRespon
         else:
             messages.success(
                 request,
-                _("Imported scores for %(count)s entries.")
+                ngettext(
+                    "Imported scores for %(count)s entry.",
+                    "Imported scores for %(count)s entries.",
+                    result["imported"],
+                )
                 % {"count": result["imported"]},
             )
     return redirect("staff_competition", course.slug)

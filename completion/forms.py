@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import LearnerCategory
 from completion.models import CompletionRecord, CompletionTier
@@ -141,7 +142,10 @@ class CorrectionDecisionForm(forms.Form):
     correction = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(
         label=_("Decision"),
-        choices=[("approve", _("Approve and re-issue")), ("deny", _("Deny"))],
+        choices=[
+            ("approve", _("Approve and re-issue")),
+            ("deny", pgettext_lazy("correction request", "Deny")),
+        ],
     )
     note = forms.CharField(
         label=_("Note to the learner"),

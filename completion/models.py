@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import NoticeState
 
@@ -93,7 +94,7 @@ class CompletionRule(models.Model):
 
 
 class Outcome(models.TextChoices):
-    PENDING = "pending", _("Pending")
+    PENDING = "pending", pgettext_lazy("completion outcome", "Pending")
     COMPLETE = "complete", _("Complete")
     INCOMPLETE = "incomplete", _("Incomplete")
 
@@ -299,7 +300,7 @@ class Certificate(models.Model):
     course = models.ForeignKey(
         "courses.Course", on_delete=models.PROTECT, related_name="certificates"
     )
-    number = models.PositiveIntegerField(_("number"))
+    number = models.PositiveIntegerField(pgettext_lazy("certificate", "number"))
     serial = models.CharField(_("serial number"), max_length=40, unique=True)
     code = models.CharField(
         _("verification code"),
@@ -494,9 +495,9 @@ class CertificateCorrection(models.Model):
     Staff approve it (which re-issues) or deny it."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
-        APPROVED = "approved", _("Approved")
-        DENIED = "denied", _("Denied")
+        PENDING = "pending", pgettext_lazy("correction request", "Pending")
+        APPROVED = "approved", pgettext_lazy("correction request", "Approved")
+        DENIED = "denied", pgettext_lazy("correction request", "Denied")
 
     certificate = models.ForeignKey(
         Certificate, on_delete=models.CASCADE, related_name="corrections"

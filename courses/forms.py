@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import LearnerCategory, User
 from courses.models import ApplicationQuestion, Enrollment
@@ -136,7 +137,10 @@ class DecisionForm(forms.Form):
         ]
     )
     scope = forms.ChoiceField(
-        choices=[("selected", _("Selected")), ("filter", _("All matching"))],
+        choices=[
+            ("selected", pgettext_lazy("bulk action", "Selected")),
+            ("filter", _("All matching")),
+        ],
         initial="selected",
         required=False,
     )

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import LearnerCategory
 
@@ -233,10 +234,10 @@ class NoticeState(models.TextChoices):
     rows with a conditional UPDATE to `sending` before it sends, so a task
     that runs twice (redelivery after a worker restart) never sends twice."""
 
-    NONE = "", _("None")
-    PENDING = "pending", _("Pending")
-    SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
+    NONE = "", pgettext_lazy("email delivery", "None")
+    PENDING = "pending", pgettext_lazy("email delivery", "Pending")
+    SENDING = "sending", pgettext_lazy("email delivery", "Sending")
+    SENT = "sent", pgettext_lazy("email delivery", "Sent")
 
 
 class Enrollment(models.Model):

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.models import Job
 
@@ -106,9 +106,12 @@ def job_take_over(job: Job, *, now: datetime | None = None) -> str:
     )
     if job.state == Job.State.RUNNING:
         if job.attempts + 1 >= settings.JOB_MAX_ATTEMPTS:
-            error = _(
+            error = ngettext(
+                "The worker stopped during its %(count)s attempt; "
+                "the job was given up. Start it again once the cause is fixed.",
                 "The worker stopped during every one of %(count)s attempts; "
-                "the job was given up. Start it again once the cause is fixed."
+                "the job was given up. Start it again once the cause is fixed.",
+                job.attempts + 1,
             ) % {"count": job.attempts + 1}
             failed = as_read.update(
                 state=Job.State.FAILED, finished_at=now, error=error

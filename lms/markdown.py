@@ -12,6 +12,14 @@ and a per-text cache), and whose nesting depth is capped (`maxNesting`).
 `bench/bench_markdown.py` measures a corpus of hostile texts against a plain
 paragraph of the same length, and `lms/tests/test_markdown.py` fails when the
 work for any of them stops growing linearly.
+
+TeX between `$…$` or `$$…$$` is typeset here, on the server, as MathML
+(latex2mathml), which browsers draw natively: formulas show with JavaScript
+off and under the Content-Security-Policy, with no script or font to ship.
+latex2mathml is a recursive parser costing tens of microseconds per
+character, so each text gets a budget (`MATH_BUDGET`); formulas past it, and
+any formula too long, too deeply nested or not understood, are shown as the
+TeX the author wrote.
 """
 
 import threading
@@ -19,6 +27,7 @@ import unicodedata
 from functools import lru_cache
 
 import nh3
+from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import (
     escapeHtml,
@@ -45,7 +54,34 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "ol": {"start"},
 }
+# MathML Core elements latex2mathml writes, and their presentation attributes.
+MATHML_TAGS = {
+    "math", "menclose", "mfrac", "mi", "mmultiscripts", "mn", "mo", "mover",
+    "mpadded", "mphantom", "mprescripts", "mroot", "mrow", "ms", "mspace",
+    "msqrt", "mstyle", "msub", "msubsup", "msup", "mtable", "mtd", "mtext",
+    "mtr", "munder", "munderover", "none",
+}  # fmt: skip
+MATHML_ATTRIBUTES = {
+    "accent", "accentunder", "columnalign", "columnlines", "columnspacing",
+    "depth", "display", "displaystyle", "fence", "form", "frame", "height",
+    "largeop", "linethickness", "lspace", "mathvariant", "maxsize", "minsize",
+    "movablelimits", "notation", "rowalign", "rowlines", "rowspacing",
+    "rspace", "scriptlevel", "separator", "stretchy", "symmetric", "voffset",
+    "width",
+}  # fmt: skip
+ALLOWED_TAGS |= MATHML_TAGS
+ALLOWED_ATTRIBUTES |= dict.fromkeys(MATHML_TAGS, MATHML_ATTRIBUTES)
 URL_SCHEMES = {"http", "https", "mailto"}
+
+# Math typeset per text: TeX characters, plus a charge per formula so that a
+# thousand `$a$` cost as much as a long formula. 1,000 is twenty formulas of a
+# lecture's notes, and a few milliseconds of the costliest TeX (bench).
+MATH_BUDGET = 1000
+MATH_CHARGE_PER_FORMULA = 20
+# One formula longer or deeper than this is shown as TeX: real ones are a
+# line or two, and latex2mathml recurses once per level.
+MATH_MAX_CHARS = 400
+MATH_MAX_DEPTH = 30
 
 # Texts up to this size are memoised: the same question and choice texts are
 # rendered for every one of thousands of learners. A large text (a summary
@@ -55,11 +91,37 @@ MEMO_MAX_CHARS = 2048
 _parsers = threading.local()
 
 
+def _nesting_depth(tex: str) -> int:
+    depth = deepest = 0
+    for index, char in enumerate(tex):
+        if char == "{" or tex.startswith(("\\left", "\\begin"), index):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char == "}" or tex.startswith(("\\right", "\\end"), index):
+            depth -= 1
+    return deepest
+
+
 def _math(content: str, options: dict) -> str:
-    """Keep the TeX as written, delimiters included, for KaTeX to typeset in
-    the browser; emphasis and links inside it are not parsed."""
-    fence = "$$" if options.get("display_mode") else "$"
-    return escapeHtml(f"{fence}{content}{fence}")
+    """MathML for one formula, or its TeX as written (delimiters included)
+    when it is over the text's budget, too big, or not valid TeX. Emphasis
+    and links inside a formula are never parsed."""
+    display = bool(options.get("display_mode"))
+    cost = len(content) + MATH_CHARGE_PER_FORMULA
+    budget = getattr(_parsers, "math_budget", MATH_BUDGET)
+    _parsers.math_budget = budget - cost
+    if (
+        content
+        and cost <= budget
+        and len(content) <= MATH_MAX_CHARS
+        and _nesting_depth(content) <= MATH_MAX_DEPTH
+    ):
+        try:
+            return latex_to_mathml(content, display="block" if display else "inline")
+        except Exception:  # noqa: S110 — any TeX it cannot read is shown as written
+            pass
+    fence = "$$" if display else "$"
+    return f'<code class="tex">{escapeHtml(f"{fence}{content}{fence}")}</code>'
 
 
 def _align_attributes(state) -> None:
@@ -151,7 +213,14 @@ def _parser() -> MarkdownIt:
 
 
 def _render(text: str) -> str:
-    html = _parser().render(text or "")
+    _parsers.math_budget = MATH_BUDGET
+    return _clean(_parser().render(text or ""))
+
+
+_render_memoised = lru_cache(maxsize=1024)(_render)
+
+
+def _clean(html: str) -> str:
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -161,9 +230,6 @@ def _render(text: str) -> str:
     )
 
 
-_render_memoised = lru_cache(maxsize=1024)(_render)
-
-
 def render_markdown(text: str) -> str:
     """Sanitised HTML for a Markdown text. Pure, so small texts are memoised
     per process; large ones are rendered each time and not kept."""
@@ -171,3 +237,19 @@ def render_markdown(text: str) -> str:
     if len(text) <= MEMO_MAX_CHARS:
         return _render_memoised(text)
     return _render(text)
+
+
+@lru_cache(maxsize=1024)
+def _render_inline(text: str) -> str:
+    _parsers.math_budget = MATH_BUDGET
+    return _clean(_parser().renderInline(text))
+
+
+def render_markdown_inline(text: str) -> str:
+    """Sanitised HTML for a short text shown inside a line, a table cell or a
+    list item (a question or choice in a results table): code, emphasis,
+    links and math, without paragraphs; block syntax stays as typed."""
+    text = " ".join((text or "").split())
+    if len(text) <= MEMO_MAX_CHARS:
+        return _render_inline(text)
+    return _render_inline.__wrapped__(text)

@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from lms.markdown import render_markdown
+from lms.markdown import render_markdown, render_markdown_inline
 
 register = template.Library()
 
@@ -13,6 +13,14 @@ register = template.Library()
 def markdown_filter(text: str) -> SafeString:
     """Render Markdown to sanitised HTML (see lms.markdown)."""
     return mark_safe(render_markdown(text))  # noqa: S308 - nh3 sanitised it
+
+
+@register.filter(name="markdown_inline")
+def markdown_inline_filter(text: str) -> SafeString:
+    """Render a short Markdown text inside a line: no paragraphs (see
+    lms.markdown.render_markdown_inline). Chain `truncatechars_html` to
+    shorten it without cutting a tag."""
+    return mark_safe(render_markdown_inline(text))  # noqa: S308 - nh3 sanitised it
 
 
 @register.simple_tag(takes_context=True)

@@ -110,13 +110,57 @@ def test_a_text_never_carries_anything_into_the_next_one():
     assert "href" not in second and "[y][site]" in second
 
 
-def test_math_is_kept_as_written_for_katex():
-    html = render_markdown("Loss $L = -\\sum_i y_i * \\log p_i$ costs $5 and $10")
-    assert "$L = -\\sum_i y_i * \\log p_i$" in html
+def test_tex_is_typeset_as_mathml_and_prices_stay_text():
+    html = render_markdown(
+        "Scale by $\\frac{1}{\\sqrt{d_k}}$, loss $-\\sum_i y_i * \\log p_i$; "
+        "it costs $5 and $10"
+    )
+    assert html.count('<math display="inline">') == 2
+    assert "<msqrt><mrow><msub><mi>d</mi><mi>k</mi></msub></mrow></msqrt>" in html
+    assert "<mfrac>" in html and "<mo>∑</mo>" in html
     assert "<em>" not in html
     assert "$5 and $10" in html
+    assert "$\\" not in html
     block = render_markdown("$$\nx^2 < y\n$$")
-    assert "$$x^2 &lt; y$$" in block
+    assert '<math display="block">' in block and "<mo>&lt;</mo>" in block
+
+
+def test_tex_that_cannot_be_typeset_is_shown_as_written():
+    html = render_markdown(
+        "broken $\\frac{1}{$ and deep $" + "{" * 40 + "x" + "}" * 40 + "$"
+    )
+    assert "<math" not in html
+    assert '<code class="tex">$\\frac{1}{$</code>' in html
+    assert html.count('<code class="tex">') == 2
+
+
+@pytest.mark.parametrize(
+    "tex",
+    [
+        "$\\text{<img src=x onerror=alert(1)>}$",
+        "$<script>alert(1)</script>$",
+        "$$\n\\text{</math><img src=x onerror=alert(1)>}\n$$",
+        "$\\href{javascript:alert(1)}{x}$",
+    ],
+)
+def test_tex_cannot_smuggle_html_or_scripts(tex):
+    html = render_markdown(tex)
+    assert "<img" not in html and "<script" not in html
+    assert "onerror" not in html.replace("<mi>o</mi><mi>n</mi>", "")
+    assert "javascript:" not in html
+
+
+def test_a_text_typesets_a_bounded_amount_of_tex():
+    """latex2mathml costs tens of microseconds per character: a hostile
+    preview full of formulas gets a budget, and the rest shows as TeX."""
+    many = "$x_{1}^{2} + y$ " * 150
+    html = markdown_module._render(many)
+    typeset = html.count("<math")
+    per_formula = len("x_{1}^{2} + y") + markdown_module.MATH_CHARGE_PER_FORMULA
+    assert typeset == markdown_module.MATH_BUDGET // per_formula
+    assert html.count('<code class="tex">') == 150 - typeset
+    # The budget is per text: the next one typesets again.
+    assert "<math" in markdown_module._render("$x$")
 
 
 def test_table_alignment_is_an_attribute_not_a_style_the_csp_would_block():

@@ -8,6 +8,9 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as gettext_
+from django.utils.translation import ngettext, npgettext, pgettext
 
 CATALOGS = sorted(
     path
@@ -65,3 +68,32 @@ def test_every_translation_keeps_the_placeholders_of_its_source(po_path):
         ):
             wrong.append(entry.msgid)
     assert wrong == []
+
+
+def _translated_as(entry: polib.POEntry, count: int = 1) -> str:
+    if entry.msgid_plural and entry.msgctxt:
+        return npgettext(entry.msgctxt, entry.msgid, entry.msgid_plural, count)
+    if entry.msgid_plural:
+        return ngettext(entry.msgid, entry.msgid_plural, count)
+    if entry.msgctxt:
+        return pgettext(entry.msgctxt, entry.msgid)
+    return gettext_(entry.msgid)
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parents[3].name))
+def test_every_string_shows_the_translation_of_its_own_catalog(po_path):
+    """Django merges every installed app's catalog into one: a message id that
+    Django, allauth or another Koza app also translates shows whichever catalog
+    wins ("Pending" as 送信待ち where a completion outcome meant 未判定). Such
+    a string needs a `pgettext` context or the same wording everywhere."""
+    shadowed = []
+    with translation.override("ja"):
+        for entry in polib.pofile(str(po_path)).translated_entries():
+            if entry.msgid_plural:
+                expected = [entry.msgstr_plural[0]] * 2
+                shown = [_translated_as(entry, 1), _translated_as(entry, 2)]
+            else:
+                expected, shown = [entry.msgstr], [_translated_as(entry)]
+            if shown != expected:
+                shadowed.append((entry.msgctxt, entry.msgid, shown[0], expected[0]))
+    assert shadowed == [], f"shown with another catalog's translation: {shadowed}"

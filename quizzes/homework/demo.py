@@ -39,9 +39,12 @@ QUESTIONS = [
         "Tokenizers turn text into integer ids.",
     ),
     (
-        "Which resource was used in the week's notebook?",
-        ["A free Colab GPU", "A supercomputer", "A phone", "Nothing"],
-        "The notebooks run on a free Colab GPU.",
+        "Attention computes $\\mathrm{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}"
+        "\\right)V$. Why divide by $\\sqrt{d_k}$?",
+        ["To keep the scores' variance near 1", "To make $K$ orthogonal",
+         "To normalise $V$", "To save GPU memory"],
+        "With unit-variance entries, $q \\cdot k = \\sum_{i=1}^{d_k} q_i k_i$ has "
+        "variance $d_k$:\n\n$$\n\\operatorname{Var}(q \\cdot k) / d_k = 1\n$$",
     ),
 ]  # fmt: skip
 
@@ -61,7 +64,7 @@ def _create_homework(lecture, now) -> Homework:
             homework=homework,
             position=index,
             title=f"W{lecture.number}Q{index}",
-            text=text.format(title=lecture.title),
+            text=text.replace("{title}", lecture.title),
             explanation=explanation,
         )
         for index, (text, _choices, explanation) in enumerate(QUESTIONS, start=1)

@@ -13,9 +13,12 @@ import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
+import nh3
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from markdownify import markdownify
 
 # Escaped specials become private-use characters while parsing, so splitting
 # on the real specials never sees them; they turn back into text at the end.
@@ -71,9 +74,39 @@ def _plain_to_markdown(text: str) -> str:
     return MARKDOWN_SPECIALS.sub(r"\\\1", text)
 
 
+# TeX as Moodle's MathJax filter reads it: \(…\), \[…\] and $$…$$.
+MOODLE_TEX = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$", re.DOTALL)
+FORMULA_MARK = re.compile("\ue010(\\d+)\ue011")
+
+
+def html_to_markdown(html: str) -> str:
+    """Koza stores Markdown; Moodle stores HTML (`<p>What does <b>x</b>
+    do?</p>`), which would otherwise show its tags wherever text is
+    expected (tables, exports, the GIFT export). markdownify keeps the
+    structure (paragraphs, bold, code, lists, links) and escapes what
+    Markdown would read; scripts and styles are dropped first (nh3), and so
+    are images, whose `@@PLUGINFILE@@` addresses point into Moodle. TeX is
+    set aside before escaping and comes back as `$…$` / `$$…$$`."""
+    html = nh3.clean(html, tags=nh3.ALLOWED_TAGS - {"img"})
+    formulas: list[str] = []
+
+    def set_aside(match: re.Match) -> str:
+        inline, block, dollars = match.groups()
+        tex = " ".join((inline or block or dollars).split())
+        formulas.append(f"${tex}$" if inline is not None else f"$${tex}$$")
+        return f"\ue010{len(formulas) - 1}\ue011"
+
+    html = MOODLE_TEX.sub(set_aside, html)
+    text = markdownify(html, heading_style="ATX", bullets="-", escape_misc=True)
+    text = FORMULA_MARK.sub(lambda match: formulas[int(match.group(1))], text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
 def _convert(text: str, fmt: str) -> str:
     text = _restore(text)
-    return _plain_to_markdown(text) if fmt == "plain" else text
+    if fmt == "plain":
+        return _plain_to_markdown(text)
+    return html_to_markdown(text) if fmt == "html" else text
 
 
 def _blocks(text: str):
@@ -202,7 +235,9 @@ def _xml_text(element, path: str) -> tuple[str, str]:
 
 
 def _xml_convert(text: str, fmt: str) -> str:
-    return _plain_to_markdown(text) if fmt == "plain_text" else text
+    if fmt == "plain_text":
+        return _plain_to_markdown(text)
+    return html_to_markdown(text) if fmt in {"html", "moodle_auto_format"} else text
 
 
 def parse_moodle_xml(text: str) -> ParsedImport:
@@ -267,7 +302,11 @@ def check_shape(parsed: ParsedImport, *, questions: int, choices: int) -> None:
         return
     if len(parsed.questions) != questions:
         parsed.errors.append(
-            _("The file has %(count)d questions; the homework needs %(expected)d.")
+            ngettext(
+                "The file has %(count)d question; the homework needs %(expected)d.",
+                "The file has %(count)d questions; the homework needs %(expected)d.",
+                len(parsed.questions),
+            )
             % {"count": len(parsed.questions), "expected": questions}
         )
     for question in parsed.questions:
@@ -275,13 +314,21 @@ def check_shape(parsed: ParsedImport, *, questions: int, choices: int) -> None:
             continue
         if len(question.choices) != choices:
             question.errors.append(
-                _("%(count)d choices; the homework needs %(expected)d.")
+                ngettext(
+                    "%(count)d choice; the homework needs %(expected)d.",
+                    "%(count)d choices; the homework needs %(expected)d.",
+                    len(question.choices),
+                )
                 % {"count": len(question.choices), "expected": choices}
             )
         correct = sum(1 for choice in question.choices if choice.is_correct)
         if correct != 1:
             question.errors.append(
-                _("%(count)d correct choices; exactly one is needed.")
+                ngettext(
+                    "%(count)d correct choice; exactly one is needed.",
+                    "%(count)d correct choices; exactly one is needed.",
+                    correct,
+                )
                 % {"count": correct}
             )
 

@@ -35,6 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import LectureItemQuerySet
 from lms.db import AddDays
@@ -265,7 +266,9 @@ class Question(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     title = models.CharField(_("title"), max_length=200, blank=True)
-    text = models.TextField(_("question"), help_text=_("Markdown."))
+    text = models.TextField(
+        pgettext_lazy("homework", "question"), help_text=_("Markdown.")
+    )
     explanation = models.TextField(
         _("explanation"), blank=True, help_text=_("Markdown. Shown after reveal.")
     )
@@ -273,7 +276,7 @@ class Question(models.Model):
     class Meta:
         db_table = "quizzes_question"
         ordering = ["homework", "position", "id"]
-        verbose_name = _("question")
+        verbose_name = pgettext_lazy("homework", "question")
         verbose_name_plural = _("questions")
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from lms.jobs import JobKind
 from lms.models import Job
@@ -38,7 +39,11 @@ def homework_shape_errors(*, homework: Homework) -> list[str]:
     errors = []
     if len(questions) != expected_questions:
         errors.append(
-            _("The homework has %(count)d questions; it needs %(expected)d.")
+            ngettext(
+                "The homework has %(count)d question; it needs %(expected)d.",
+                "The homework has %(count)d questions; it needs %(expected)d.",
+                len(questions),
+            )
             % {"count": len(questions), "expected": expected_questions}
         )
     for number, question in enumerate(questions, start=1):
@@ -50,7 +55,11 @@ def homework_shape_errors(*, homework: Homework) -> list[str]:
         }
         if len(choices) != expected_choices:
             errors.append(
-                _("%(question)s has %(count)d choices; it needs %(expected)d.")
+                ngettext(
+                    "%(question)s has %(count)d choice; it needs %(expected)d.",
+                    "%(question)s has %(count)d choices; it needs %(expected)d.",
+                    len(choices),
+                )
                 % {
                     "question": label,
                     "count": len(choices),
@@ -59,7 +68,11 @@ def homework_shape_errors(*, homework: Homework) -> list[str]:
             )
         if correct != 1:
             errors.append(
-                _("%(question)s has %(count)d correct choices; it needs exactly one.")
+                ngettext(
+                    "%(question)s has %(count)d correct choice; it needs exactly one.",
+                    "%(question)s has %(count)d correct choices; it needs exactly one.",
+                    correct,
+                )
                 % {"question": label, "count": correct}
             )
     return errors

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
@@ -364,7 +365,11 @@ def homework_import(request: HttpRequest, course: Course, number: int):
             else:
                 messages.success(
                     request,
-                    _("Imported %(count)d questions.")
+                    ngettext(
+                        "Imported %(count)d question.",
+                        "Imported %(count)d questions.",
+                        len(parsed.questions),
+                    )
                     % {"count": len(parsed.questions)},
                 )
                 return redirect(

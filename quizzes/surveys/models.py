@@ -18,6 +18,7 @@ from django.db.models import (
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from courses.models import LectureItemQuerySet
 
@@ -181,7 +182,7 @@ class SurveyQuestion(models.Model):
     )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    label = models.CharField(_("label"), max_length=300)
+    label = models.CharField(pgettext_lazy("survey question", "label"), max_length=300)
     required = models.BooleanField(_("required"), default=True)
     choices = models.JSONField(
         _("choices"),
@@ -238,7 +239,7 @@ class SurveyResponse(models.Model):
         PENDING = "pending", _("Not reviewed")
         ACCEPTED = "accepted", _("Accepted")
         NEEDS_REVISION = "needs_revision", _("Needs revision")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("summary review", "Rejected")
 
     survey = models.ForeignKey(
         Survey, on_delete=models.CASCADE, related_name="responses"

@@ -49,6 +49,21 @@ LECTURE_TITLES = [
     "The frontier and open problems",
 ]
 
+# Lecture notes with formulas (typeset as MathML, see lms/markdown.py).
+LECTURE_NOTES = {
+    3: (
+        "Scaled dot-product attention:\n\n"
+        "$$\n\\mathrm{Attention}(Q, K, V) = "
+        "\\mathrm{softmax}\\left(\\frac{QK^\\top}{\\sqrt{d_k}}\\right)V\n$$\n\n"
+        "Dividing by $\\sqrt{d_k}$ keeps the scores' variance near 1."
+    ),
+    8: (
+        "Sampling with temperature $T$: "
+        "$p_i = \\frac{e^{z_i / T}}{\\sum_j e^{z_j / T}}$. "
+        "A low $T$ sharpens the distribution; $T \\to 0$ is greedy decoding."
+    ),
+}
+
 DESCRIPTION = """\
 A free online course on **large language models**: fifteen weekly live lectures,
 hands-on notebooks that run on a free Colab GPU, a weekly summary survey and
@@ -156,7 +171,8 @@ class Command(BaseCommand):
                     "starts_at": starts,
                     "published": True,
                     "live_url": "https://example.com/live",
-                    "description": f"Week {index + 1}: {title}.",
+                    "description": f"Week {index + 1}: {title}.\n\n"
+                    + LECTURE_NOTES.get(index + 1, ""),
                 },
             )
 

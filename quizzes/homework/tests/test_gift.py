@@ -1,9 +1,11 @@
+import importlib
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from lms.markdown import render_markdown
 from quizzes.homework.gift import export_gift, parse_gift, parse_questions
 from quizzes.homework.models import Homework, Question
 from quizzes.homework.tests.factories import english, make_homework  # noqa: F401
@@ -73,14 +75,57 @@ def test_moodle_xml_multichoice_is_read_and_other_types_are_errors():
     parsed = parse_questions(read("week1.xml"), "xml")
     attention, japanese, truefalse, partial = parsed.questions
     assert attention.errors == [] and japanese.errors == []
-    assert "<b>self-attention</b>" in attention.text
-    assert attention.explanation == "<p>Weighted sums of values.</p>"
+    assert attention.text == "What does **self-attention** compute?"
+    assert attention.explanation == "Weighted sums of values."
     assert [c.is_correct for c in japanese.choices] == [False, True, False, False]
     assert japanese.choices[1].feedback == "正解です。"
     assert "truefalse" in truefalse.errors[0]
     assert any("Multiple-answer" in e for e in partial.errors)
     assert any("Partial credit (50%)" in e for e in partial.errors)
     assert partial.text == r"Pick \<two\>"
+
+
+def test_moodle_html_becomes_markdown_with_its_tex_and_without_its_tags():
+    """Moodle keeps question and answer text as HTML; stored as it came, its
+    `<p>` tags showed wherever Koza shows text."""
+    xml = (
+        '<quiz><question type="multichoice"><name><text>Scale</text></name>'
+        '<questiontext format="html"><text><![CDATA[<p>Why divide by '
+        "\\(\\sqrt{d_k}\\) in <code>softmax</code>?</p><p>Is 2 &lt; 3 &amp; "
+        "a_b?</p><script>alert(1)</script>"
+        '<img src="@@PLUGINFILE@@/f.png" alt="f">]]></text></questiontext>'
+        '<answer fraction="100" format="html"><text>&lt;p&gt;To keep the '
+        "&lt;b&gt;variance&lt;/b&gt; near 1&lt;/p&gt;</text></answer>"
+        '<answer fraction="0" format="html"><text><![CDATA[<p>$$x^2$$</p>]]></text>'
+        "</answer>"
+        '<answer fraction="0" format="moodle_auto_format"><text>It&apos;s fine</text>'
+        "</answer>"
+        '<answer fraction="0" format="html"><text>Plain</text></answer>'
+        "</question></quiz>"
+    )
+    question = parse_questions(xml, "xml").questions[0]
+    assert question.errors == []
+    assert question.text == (
+        "Why divide by $\\sqrt{d_k}$ in `softmax`?\n\nIs 2 \\< 3 \\& a\\_b?"
+    )
+    assert [choice.text for choice in question.choices] == [
+        "To keep the **variance** near 1",
+        "$$x^2$$",
+        "It's fine",
+        "Plain",
+    ]
+    html = render_markdown(question.text)
+    assert "<msqrt>" in html and "<code>softmax</code>" in html
+    assert "2 &lt; 3 &amp; a_b?" in html and "alert" not in html and "<p>" in html
+
+
+def test_gift_html_questions_become_markdown():
+    parsed = parse_questions(
+        "::Q::[html]<p>Pick <b>one</b></p>{=<i>yes</i> ~no ~maybe ~never}", "gift"
+    )
+    question = parsed.questions[0]
+    assert question.text == "Pick **one**"
+    assert question.choices[0].text == "*yes*"
 
 
 def test_xml_with_entities_or_broken_markup_is_refused():
@@ -168,3 +213,30 @@ def test_questions_of_a_homework_with_submissions_are_not_replaced(
 def test_staff_who_are_not_admins_cannot_import(client, staff, course):
     client.force_login(staff)
     assert client.get(reverse("homework_import", args=["llm", 2])).status_code == 403
+
+
+@pytest.mark.django_db
+def test_questions_imported_with_moodle_html_are_converted_once(course):
+    """The data migration: texts that are wholly Moodle paragraphs become
+    Markdown; Markdown with inline HTML is left as the author wrote it."""
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "quizzes.homework.migrations.0003_moodle_html_to_markdown"
+    )
+    homework = make_homework(course.lectures.get(number=1))
+    moodle, authored = homework.questions.all()[:2]
+    moodle.text = "<p>What does <b>self-attention</b> compute?</p>"
+    moodle.save()
+    authored.text = "Keep <b>this</b> and `code`"
+    authored.save()
+    choice = moodle.choices.first()
+    choice.text = "<p>Weighted sums</p>"
+    choice.save()
+    migration.convert_moodle_html(apps, None)
+    moodle.refresh_from_db()
+    authored.refresh_from_db()
+    choice.refresh_from_db()
+    assert moodle.text == "What does **self-attention** compute?"
+    assert authored.text == "Keep <b>this</b> and `code`"
+    assert choice.text == "Weighted sums"

@@ -83,6 +83,30 @@ def test_the_results_page_shows_counts_charts_and_item_analysis(
     assert "cdn" not in page.lower()
 
 
+def test_item_analysis_shows_questions_and_choices_as_formatted_text(
+    client, staff, course, user_factory
+):
+    """Backticks, stars and TeX in a question or choice show as code,
+    emphasis and math in the results table, not as the source typed; one
+    submission is "1 submission", not "1 submissions"."""
+    homework = make_homework(course.lectures.get(number=1))
+    question = homework.questions.first()
+    question.title = ""
+    question.text = "Why divide by $\\sqrt{d_k}$ in `softmax(QK^T)`?"
+    question.save()
+    choice = question.choices.first()
+    choice.text = "To keep the **variance** near 1"
+    choice.save()
+    _submit(homework, _learner(user_factory, course), answers_for(homework, correct=5))
+    homework_grade_all(homework_id=homework.pk)
+    client.force_login(staff)
+    page = client.get(reverse("homework_results", args=["llm", 1])).content.decode()
+    assert "<code>softmax(QK^T)</code>" in page and "`" not in page
+    assert "<msqrt>" in page and "$\\sqrt" not in page
+    assert "<strong>variance</strong>" in page and "**" not in page
+    assert "1 submission (0 late), 1 graded." in page
+
+
 def test_learners_and_other_courses_staff_cannot_see_results(
     client, learner, other_staff, analysed
 ):

@@ -67,7 +67,7 @@ def test_the_live_preview_renders_code_lists_links_tables_and_math(
 ):
     """The summary a learner writes, previewed as they type: after the move
     to markdown-it-py, still code, lists, links, tables and Japanese, math
-    kept as written, and nothing the CSP refuses."""
+    typeset (MathML), and nothing the CSP refuses."""
     violations = []
     page.on(
         "console",
@@ -97,7 +97,9 @@ def test_the_live_preview_renders_code_lists_links_tables_and_math(
     assert preview.locator("ol li").count() == 2
     assert "math.sqrt(d)" in preview.locator("pre code").inner_text()
     assert preview.locator("td[align=right]").first.inner_text() == "0.71"
-    assert "$L = -\\sum_i y_i \\log p_i$" in preview.locator(".math").inner_text()
+    formula = preview.locator(".math math")
+    assert "∑" in formula.inner_text() and "$" not in preview.inner_text()
+    assert formula.bounding_box()["height"] > 0
     link = preview.locator("a[href='https://arxiv.org/abs/1706.03762']")
     assert link.get_attribute("rel") == "noopener noreferrer nofollow"
     page.locator("#draft-status").filter(has_text="Draft saved").wait_for()
