@@ -2,7 +2,17 @@
 
 from django.db.models import Q
 
-from courses.models import Announcement, ApplicationQuestion, Enrollment
+from courses.models import (
+    Announcement,
+    ApplicationQuestion,
+    Course,
+    CourseRole,
+    Enrollment,
+)
+
+# An empty draft course the demo staff member (not a superuser) runs as its
+# admin, to set up from scratch: settings, schedule, homework.
+NEXT_COURSE_SLUG = "llm-next"
 
 QUESTIONS = [
     (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
@@ -45,4 +55,14 @@ def seed(*, course, admin, staff, learner) -> None:
         course=course,
         title="Welcome to the course",
         defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
+    )
+    next_course, _ = Course.objects.get_or_create(
+        slug=NEXT_COURSE_SLUG,
+        defaults={
+            "title": "Large Language Models (next term, draft)",
+            "state": Course.State.DRAFT,
+        },
+    )
+    CourseRole.objects.get_or_create(
+        course=next_course, user=staff, defaults={"role": CourseRole.Role.ADMIN}
     )

@@ -8,17 +8,39 @@ class HomeworkConfig(AppConfig):
     verbose_name = _("Homework")
 
     def ready(self) -> None:
-        from django.db.models import Exists, OuterRef
+        from django.db.models import Exists, OuterRef, Subquery
 
-        from courses.hooks import register_lecture_annotation
+        from courses.hooks import (
+            register_lecture_annotation,
+            register_schedule_follower,
+            register_setup_page,
+        )
         from quizzes.homework import (
             deadlines,  # noqa: F401  (registers itself)
             tasks,  # noqa: F401  (job kinds resume)
         )
-        from quizzes.homework.models import Homework
+        from quizzes.homework.models import Homework, HomeworkDefaults
+        from quizzes.schedule import item_follower
 
         # The staff overview links each lecture's homework results.
         register_lecture_annotation(
             "has_homework",
             lambda: Exists(Homework.objects.filter(lecture=OuterRef("pk"))),
         )
+        # The schedule shows each lecture's homework due time.
+        mine = Homework.objects.filter(lecture=OuterRef("pk"))
+        register_lecture_annotation(
+            "homework_due_at", lambda: Subquery(mine.values("due_at")[:1])
+        )
+        register_lecture_annotation(
+            "homework_published", lambda: Subquery(mine.values("published")[:1])
+        )
+        register_schedule_follower(
+            item_follower(
+                "homework",
+                Homework,
+                HomeworkDefaults,
+                lambda defaults: {"pass_mark": defaults.pass_mark},
+            )
+        )
+        register_setup_page(_("Homework defaults"), "homework_defaults")
