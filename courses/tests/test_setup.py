@@ -16,8 +16,8 @@ def _setup_data(**overrides) -> dict:
         "description": "Learn **LLMs**.",
         "timezone": "Europe/Berlin",
         "capacity": "4000",
-        "applications_open_at": "2027-01-01T00:00",
-        "applications_close_at": "2027-02-01T00:00",
+        "applications_open_at": "2026-01-01T00:00",
+        "applications_close_at": "2036-01-01T00:00",
         "questions-TOTAL_FORMS": "1",
         "questions-INITIAL_FORMS": "0",
         "questions-MIN_NUM_FORMS": "0",
@@ -56,7 +56,7 @@ def test_bad_settings_say_why_and_change_nothing(client, course_admin, course):
         "/staff/llm/setup/",
         _setup_data(
             timezone="Mars/Olympus",
-            applications_close_at="2026-12-01T00:00",
+            applications_close_at="2025-12-01T00:00",
             **{"questions-0-choices": "only one"},
         ),
     )
@@ -117,12 +117,13 @@ def test_an_existing_account_gets_the_role_at_once(client, course_admin, user_fa
 
 
 def test_an_unknown_email_gets_an_invitation_that_grants_the_role_once(
-    client, course_admin, user_factory
+    client, course_admin, user_factory, django_capture_on_commit_callbacks
 ):
     client.force_login(course_admin)
-    client.post(
-        "/staff/llm/setup/roles/", {"email": "new-ta@example.com", "role": "staff"}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/staff/llm/setup/roles/", {"email": "new-ta@example.com", "role": "staff"}
+        )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new-ta@example.com"]
     link = re.search(r"https?://\S+/invitations/\S+/", mail.outbox[0].body).group(0)

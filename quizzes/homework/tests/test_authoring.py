@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from quizzes.homework.models import Choice, Homework, Submission, SubmissionAnswer
-from quizzes.homework.tests.factories import make_homework
+from quizzes.homework.tests.factories import english, make_homework  # noqa: F401
 
 URL = "/staff/llm/homework/2/edit/"
 
