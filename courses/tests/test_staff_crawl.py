@@ -40,7 +40,11 @@ def crawl(client, start: str = "/", limit: int = 400) -> dict[str, int]:
 
 
 def test_a_course_admin_reaches_every_staff_page_without_the_admin(
-    client, course_admin, course, learner, survey  # noqa: F811
+    client,
+    course_admin,
+    course,
+    learner,
+    survey,  # noqa: F811
 ):
     make_homework(course.lectures.get(number=2))
     make_competition(course)
