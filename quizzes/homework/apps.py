@@ -15,12 +15,12 @@ class HomeworkConfig(AppConfig):
             register_schedule_follower,
             register_setup_page,
         )
+        from courses.schedule import item_follower
         from quizzes.homework import (
             deadlines,  # noqa: F401  (registers itself)
             tasks,  # noqa: F401  (job kinds resume)
         )
         from quizzes.homework.models import Homework, HomeworkDefaults
-        from quizzes.schedule import item_follower
 
         # The staff overview links each lecture's homework results.
         register_lecture_annotation(

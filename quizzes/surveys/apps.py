@@ -15,7 +15,7 @@ class SurveysConfig(AppConfig):
             register_schedule_follower,
             register_setup_page,
         )
-        from quizzes.schedule import item_follower
+        from courses.schedule import item_follower
         from quizzes.surveys import (
             deadlines,  # noqa: F401  (registers itself)
             tasks,  # noqa: F401  (job kinds resume)

@@ -1,5 +1,6 @@
-"""How homework and surveys follow the schedule (`courses.hooks`): one
-follower per item model, built the same way for both.
+"""How a lecture's items (homework, surveys) follow the schedule
+(`courses.hooks.ScheduleFollower`): one follower per item model, built the
+same way for each, so the apps that own the items only name their models.
 
 A new lecture gets an unpublished item dated by the course's defaults
 (`<Settings>.of(course).dates_for(lecture)`); moving a lecture moves its
