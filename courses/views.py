@@ -11,6 +11,7 @@ from courses import selectors, services
 from courses.access import course_learner_required, get_visible_course
 from courses.calendar import course_calendar
 from courses.forms import ApplicationForm
+from courses.hooks import annotate_lectures
 from courses.models import Course, Enrollment, Lecture
 from lms.csp import allow_recorded_frames
 from lms.partials import render_partial
@@ -125,8 +126,10 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
     lectures = Lecture.objects.filter(course=course)
     if not course.is_staff(request.user):
         lectures = lectures.filter(published=True)
-    lecture = get_object_or_404(lectures, number=number)
+    lecture = get_object_or_404(annotate_lectures(lectures), number=number)
     base = lecture.get_absolute_url()
+    # Link only what this reader can open: staff see unpublished items too.
+    staff = course.is_staff(request.user)
     return render(
         request,
         "courses/lecture_detail.html",
@@ -134,8 +137,12 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
             "course": course,
             "lecture": lecture,
             "live_link_visible": lecture.live_link_visible(),
-            "homework_url": base + "homework/",
-            "survey_url": base + "survey/",
+            "homework_url": base + "homework/"
+            if getattr(lecture, "has_homework" if staff else "homework_visible", 0)
+            else "",
+            "survey_url": base + "survey/"
+            if getattr(lecture, "has_survey" if staff else "survey_visible", 0)
+            else "",
         },
     )
 

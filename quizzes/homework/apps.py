@@ -35,6 +35,13 @@ class HomeworkConfig(AppConfig):
         register_lecture_annotation(
             "homework_published", lambda: Subquery(mine.values("published")[:1])
         )
+        # The lecture page links the item only when its reader can open it.
+        register_lecture_annotation(
+            "homework_visible",
+            lambda: Exists(
+                Homework.objects.visible_to_learners().filter(lecture=OuterRef("pk"))
+            ),
+        )
         register_schedule_follower(
             item_follower(
                 "homework",

@@ -34,6 +34,13 @@ class SurveysConfig(AppConfig):
                 Survey.objects.filter(lecture=OuterRef("pk")).values("due_at")[:1]
             ),
         )
+        # The lecture page links the item only when its reader can open it.
+        register_lecture_annotation(
+            "survey_visible",
+            lambda: Exists(
+                Survey.objects.visible_to_learners().filter(lecture=OuterRef("pk"))
+            ),
+        )
         register_schedule_follower(
             item_follower(
                 "survey",
