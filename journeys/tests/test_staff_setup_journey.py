@@ -51,7 +51,7 @@ def test_a_course_admin_sets_up_schedules_and_authors_without_the_admin(
     page.fill("#id_questions-0-text", "Do you have a GPU?")
     page.select_option("#id_questions-0-kind", "choice")
     page.fill("#id_questions-0-choices", "Yes\nNo")
-    page.click("form button[type=submit] >> nth=0")
+    page.click("main form:not([action]) button[type=submit]")
     me.audit()
     course.refresh_from_db()
     assert course.title == "Large Language Models 2027"
