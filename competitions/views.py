@@ -290,7 +290,12 @@ def competition_starter_file(
 
 @course_staff_required
 def staff_competition(request: HttpRequest, course: Course) -> HttpResponse:
-    competition = _get_competition(course)
+    competition = selectors.competition_for_course(course)
+    if competition is None:
+        # The staff menu links here in every course: say so, never a 404.
+        return render(
+            request, "competitions/staff_no_competition.html", {"course": course}
+        )
     job = Job.of_course(course, request.GET.get("job"))
     return render(
         request,

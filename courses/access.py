@@ -68,6 +68,13 @@ def course_staff_required(view=None, *, admin: bool = False) -> Callable:
     return decorator(view) if view is not None else decorator
 
 
+def may_change_roles(course: Course, user) -> bool:
+    """Who may give, change or take away a staff role of the course: its
+    admins and superusers (`Course.is_admin` counts superusers), never staff,
+    who could otherwise make themselves admins."""
+    return course.is_admin(user)
+
+
 def course_learner_required(view_func) -> Callable:
     """Approved learners and staff of the course. Others get a clear page that
     says lecture content is for approved learners (status 403)."""

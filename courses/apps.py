@@ -7,4 +7,7 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
-        from courses import tasks  # noqa: F401 - registers how its jobs resume
+        from courses import (
+            selectors,  # noqa: F401 - forgets cached staff courses
+            tasks,  # noqa: F401 - registers how its jobs resume
+        )

@@ -7,7 +7,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from courses.models import Announcement, ApplicationQuestion, Enrollment
+from courses.models import (
+    Announcement,
+    ApplicationQuestion,
+    Course,
+    CourseRole,
+    Enrollment,
+)
+
+# An empty draft course the demo staff member (not a superuser) runs as its
+# admin, to set up from scratch: settings, schedule, homework.
+NEXT_COURSE_SLUG = "llm-next"
 
 WITHDRAWN_EMAIL = "withdrawn@example.com"
 REJOIN_EMAIL = "learner300@example.com"
@@ -55,6 +65,16 @@ def seed(*, course, admin, staff, learner) -> None:
         defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
     )
     _withdrawn_learners(course=course, learner=learner)
+    next_course, _ = Course.objects.get_or_create(
+        slug=NEXT_COURSE_SLUG,
+        defaults={
+            "title": "Large Language Models (next term, draft)",
+            "state": Course.State.DRAFT,
+        },
+    )
+    CourseRole.objects.get_or_create(
+        course=next_course, user=staff, defaults={"role": CourseRole.Role.ADMIN}
+    )
 
 
 def _withdrawn_learners(*, course, learner) -> None:

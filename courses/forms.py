@@ -1,9 +1,18 @@
+import zoneinfo
+from datetime import time, timedelta
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import LearnerCategory, User
-from courses.models import ApplicationQuestion, Enrollment
+from courses.models import (
+    ApplicationQuestion,
+    Course,
+    CourseRole,
+    Enrollment,
+    Lecture,
+)
 from courses.selectors import APPLICATION_SORTS
 
 
@@ -171,4 +180,192 @@ class AnnouncementForm(forms.Form):
         label=_("Also email it to every approved learner"),
         required=False,
         help_text=_("Learners who turned announcement emails off are skipped."),
+    )
+
+
+# The schedule ----------------------------------------------------------------
+
+WEEKDAYS = [
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
+]
+
+
+class LectureForm(forms.ModelForm):
+    """A lecture's details; the start is on the course's clock (the view
+    activates the course's time zone)."""
+
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=10, max_value=24 * 60, initial=120
+    )
+
+    class Meta:
+        model = Lecture
+        fields = ["title", "starts_at", "live_url", "description", "published"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "description": forms.Textarea(attrs={"rows": 6}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["duration_minutes"].initial = int(
+                self.instance.duration.total_seconds() // 60
+            )
+
+    def save(self, commit: bool = True) -> Lecture:
+        self.instance.duration = timedelta(
+            minutes=self.cleaned_data["duration_minutes"]
+        )
+        return super().save(commit=commit)
+
+
+class GenerateScheduleForm(forms.Form):
+    first_date = forms.DateField(
+        label=_("First week starts on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    weekday = forms.TypedChoiceField(
+        label=_("Lecture day"), choices=WEEKDAYS, coerce=int, initial=3
+    )
+    at = forms.TimeField(
+        label=_("Start time"),
+        initial=time(19, 0),
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
+    count = forms.IntegerField(
+        label=_("Number of weekly lectures"), min_value=1, max_value=52, initial=15
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), min_value=10, max_value=24 * 60, initial=120
+    )
+
+
+class ShiftScheduleForm(forms.Form):
+    from_number = forms.IntegerField(
+        label=_("From lecture"), min_value=1, max_value=32767
+    )
+    days = forms.IntegerField(
+        label=_("Move by (days)"),
+        min_value=-60,
+        max_value=60,
+        initial=7,
+        help_text=_("Negative numbers move lectures earlier."),
+    )
+
+    def clean_days(self) -> int:
+        if not self.cleaned_data["days"]:
+            raise forms.ValidationError(_("Move by at least one day."))
+        return self.cleaned_data["days"]
+
+
+class ResetDeadlinesForm(forms.Form):
+    first = forms.IntegerField(label=_("From lecture"), min_value=1, max_value=32767)
+    last = forms.IntegerField(label=_("To lecture"), min_value=1, max_value=32767)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("first") and data.get("last") and data["first"] > data["last"]:
+            raise forms.ValidationError(_("The first lecture comes after the last."))
+        return data
+
+
+# Course set-up ---------------------------------------------------------------
+
+
+class CourseSetupForm(forms.ModelForm):
+    timezone = forms.ChoiceField(label=_("Time zone"), choices=())
+
+    class Meta:
+        model = Course
+        fields = [
+            "title",
+            "term",
+            "state",
+            "description",
+            "timezone",
+            "capacity",
+            "applications_open_at",
+            "applications_close_at",
+        ]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 8}),
+            "applications_open_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "applications_close_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["timezone"].choices = [
+            (name, name) for name in sorted(zoneinfo.available_timezones())
+        ]
+
+    def clean(self):
+        data = super().clean()
+        opens, closes = (
+            data.get("applications_open_at"),
+            data.get("applications_close_at"),
+        )
+        if opens and closes and closes <= opens:
+            self.add_error(
+                "applications_close_at",
+                _("Applications must close after they open."),
+            )
+        return data
+
+
+class _ApplicationQuestionFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        answered = set()
+        for answers in Enrollment.objects.filter(course=self.instance).values_list(
+            "answers", flat=True
+        ):
+            answered.update(answers or {})
+        for form in self.deleted_forms:
+            if form.instance.pk and form.instance.answer_key in answered:
+                form.add_error(
+                    None,
+                    _(
+                        "Applicants have answered “%(question)s”: it stays, so "
+                        "their answers do. Edit its text or make it optional."
+                    )
+                    % {"question": form.instance.text},
+                )
+                raise forms.ValidationError(
+                    _("A question with answers cannot be removed.")
+                )
+
+
+ApplicationQuestionFormSet = forms.inlineformset_factory(
+    Course,
+    ApplicationQuestion,
+    formset=_ApplicationQuestionFormSet,
+    fields=["position", "kind", "text", "help_text", "choices", "required"],
+    widgets={"choices": forms.Textarea(attrs={"rows": 3})},
+    extra=1,
+    max_num=30,
+    validate_max=True,
+    can_delete=True,
+)
+
+
+class RoleInviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254)
+    role = forms.ChoiceField(
+        label=pgettext_lazy("course role", "Role"),
+        choices=CourseRole.Role.choices,
+        initial=CourseRole.Role.STAFF,
     )

@@ -15,6 +15,8 @@
 """
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db.models import Expression, QuerySet
 from django.template import Context
@@ -87,3 +89,49 @@ def lecture_tasks(lecture: Lecture, *, staff: bool) -> list[dict]:
         if item is not None:
             tasks.append({"name": name, "label": label, "url": item.get_absolute_url()})
     return tasks
+
+
+# The schedule ---------------------------------------------------------------
+# What follows a lecture's date (homework, surveys) registers a follower, so
+# generating, shifting and reordering lectures in `courses` moves their
+# deadlines without `courses` importing them.
+
+
+@dataclass(frozen=True)
+class ScheduleFollower:
+    """`create(lectures)`: give new lectures their items, dated by the
+    course defaults; `count(lectures)`: how many deadlines moving these
+    lectures moves; `shift(lectures, delta)`: move them (each item saved, so
+    its model re-judges lateness); `reset(lectures)`: date them by the course
+    defaults again, returning how many changed."""
+
+    name: str
+    create: Callable[[list[Lecture]], None]
+    count: Callable[[QuerySet], int]
+    shift: Callable[[QuerySet, timedelta], int]
+    reset: Callable[[QuerySet], int]
+
+
+_schedule_followers: dict[str, ScheduleFollower] = {}
+
+
+def register_schedule_follower(follower: ScheduleFollower) -> None:
+    _schedule_followers[follower.name] = follower
+
+
+def schedule_followers() -> list[ScheduleFollower]:
+    return list(_schedule_followers.values())
+
+
+# Course set-up pages other apps own (homework defaults, survey settings):
+# (label, URL name taking the course slug), linked from the set-up page.
+_setup_pages: list[tuple[str, str]] = []
+
+
+def register_setup_page(label: str, url_name: str) -> None:
+    if (label, url_name) not in _setup_pages:
+        _setup_pages.append((label, url_name))
+
+
+def setup_pages() -> list[tuple[str, str]]:
+    return list(_setup_pages)

@@ -498,3 +498,62 @@ class AnnouncementDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.announcement} → {self.user}"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CourseInvitation(models.Model):
+    """A staff role offered by email to someone without an account yet. The
+    emailed link (its unguessable token) grants the role to whoever opens it
+    signed in, once, before it expires."""
+
+    VALID_FOR = timedelta(days=14)
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=10, choices=CourseRole.Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited at"), default=timezone.now)
+    notice_state = models.CharField(
+        max_length=8, choices=NoticeState.choices, default=NoticeState.PENDING
+    )
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "email"],
+                condition=models.Q(accepted_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.course}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("course_invitation", args=[self.token])
+
+    @property
+    def expires_at(self):
+        return self.created_at + self.VALID_FOR
+
+    def is_open(self, now=None) -> bool:
+        return self.accepted_at is None and (now or timezone.now()) < self.expires_at

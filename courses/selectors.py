@@ -5,9 +5,11 @@ surveys register a provider with `register_deadline_provider`, and every
 page (and the calendar feed) asks `deadlines_for(...)`.
 """
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -18,15 +20,19 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Announcement, Course, Enrollment, Lecture
+from courses.models import Announcement, Course, CourseRole, Enrollment, Lecture
 
 # A deadline dict: {"uid": stable id for the calendar, "title": str,
 # "due_at": aware datetime, "url": str, "kind": "homework" | "survey" | …,
 # "state": "not_started" | "draft" | "submitted" | "late" | "closed",
 # "state_label": the state in the reader's language (optional)}.
+logger = logging.getLogger(__name__)
+
 DeadlineProvider = Callable[..., list[dict]]
 _deadline_providers: list[DeadlineProvider] = []
 
@@ -237,3 +243,48 @@ def application_counts(*, course: Course) -> dict:
         counts[row["status"]] = row["n"]
     counts["all"] = sum(counts.values())
     return counts
+
+
+# The staff area ------------------------------------------------------------
+
+STAFF_COURSES_SECONDS = 300
+
+
+def _staff_courses_key(user_id) -> str:
+    return f"courses:staff-of:{user_id}"
+
+
+def staff_courses_of(user) -> list[dict]:
+    """[{"slug", "title"}] of the courses the user runs (staff or admin;
+    every course for a superuser), newest first. Every page's header asks,
+    so a course role is read from the cache, dropped when a role changes."""
+    if not user.is_authenticated:
+        return []
+    courses = Course.objects.order_by("-created_at").values("slug", "title")
+    if user.is_superuser:
+        return list(courses)
+    key = _staff_courses_key(user.pk)
+    try:
+        cached = cache.get(key)
+    except Exception:  # the cache is down: ask the database
+        cached = None
+    if cached is None:
+        cached = list(courses.filter(roles__user=user))
+        try:
+            cache.set(key, cached, STAFF_COURSES_SECONDS)
+        except Exception:  # the cache is down: the next page asks again
+            logger.warning("could not cache the staff courses of %s", user.pk)
+    return cached
+
+
+def forget_staff_courses(user_id) -> None:
+    try:
+        cache.delete(_staff_courses_key(user_id))
+    except Exception:  # nothing cached while the cache is down
+        logger.warning("could not drop the staff courses of %s", user_id)
+
+
+@receiver(post_save, sender=CourseRole)
+@receiver(post_delete, sender=CourseRole)
+def _course_role_changed(sender, instance, **kwargs) -> None:
+    forget_staff_courses(instance.user_id)

@@ -7,7 +7,7 @@ they are sent, so a task delivered twice never emails anyone twice.
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -19,11 +19,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from courses import hooks
 from courses.models import (
     Announcement,
     AnnouncementDelivery,
     Course,
+    CourseInvitation,
+    CourseRole,
     Enrollment,
+    Lecture,
     NoticeState,
 )
 from lms.jobs import JobKind
@@ -388,3 +392,265 @@ def email_job_finish_if_done(*, job: Job) -> bool:
     job.finish(result={"sent": rows.filter(**{field: NoticeState.SENT}).count(),
                        "unconfirmed": unconfirmed})  # fmt: skip
     return True
+
+
+# The schedule ---------------------------------------------------------------
+
+MAX_LECTURES = 52
+
+
+class ScheduleRefused(Exception):
+    """A schedule change that would break the course (said in the message)."""
+
+
+def _local(day: date, at: time, course: Course) -> datetime:
+    return datetime.combine(day, at, tzinfo=course.tzinfo)
+
+
+def _after_local_days(moment: datetime, days: int, course: Course) -> datetime:
+    """`moment` moved by whole days on the course's wall clock (a daylight
+    saving change in between keeps the lecture at 18:00, not 17:00)."""
+    local = timezone.localtime(moment, course.tzinfo)
+    return _local(local.date() + timedelta(days=days), local.timetz(), course)
+
+
+def lecture_create(*, course: Course, lecture: Lecture) -> Lecture:
+    """Add `lecture` (unsaved, without a number) after the last one, with
+    its homework and survey dated by the course defaults."""
+    with transaction.atomic():
+        last = (
+            Lecture.objects.select_for_update()
+            .filter(course=course)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        ) or 0
+        if last >= MAX_LECTURES:
+            raise ScheduleRefused(
+                _("A course has at most %(max)d lectures.") % {"max": MAX_LECTURES}
+            )
+        lecture.course = course
+        lecture.number = last + 1
+        lecture.save()
+        for follower in hooks.schedule_followers():
+            follower.create([lecture])
+    return lecture
+
+
+def lectures_generate(
+    *,
+    course: Course,
+    first_date: date,
+    weekday: int,
+    at: time,
+    count: int,
+    duration: timedelta,
+    title: str,
+) -> list[Lecture]:
+    """`count` weekly lectures after the existing ones: the first on the
+    first `weekday` (0 = Monday) on or after `first_date`, at `at` on the
+    course's clock. `title` may contain `%(number)d`."""
+    first = first_date + timedelta(days=(weekday - first_date.weekday()) % 7)
+    with transaction.atomic():
+        last = (
+            Lecture.objects.select_for_update()
+            .filter(course=course)
+            .order_by("-number")
+            .values_list("number", flat=True)
+            .first()
+        ) or 0
+        if last + count > MAX_LECTURES:
+            raise ScheduleRefused(
+                _("A course has at most %(max)d lectures.") % {"max": MAX_LECTURES}
+            )
+        lectures = Lecture.objects.bulk_create(
+            [
+                Lecture(
+                    course=course,
+                    number=last + week,
+                    title=title % {"number": last + week},
+                    starts_at=_local(first + timedelta(weeks=week - 1), at, course),
+                    duration=duration,
+                )
+                for week in range(1, count + 1)
+            ]
+        )
+        for follower in hooks.schedule_followers():
+            follower.create(lectures)
+    return lectures
+
+
+def schedule_shift_preview(*, course: Course, from_number: int) -> dict:
+    """What shifting from lecture `from_number` on would move."""
+    lectures = Lecture.objects.filter(course=course, number__gte=from_number)
+    return {
+        "lectures": lectures.count(),
+        "deadlines": sum(f.count(lectures) for f in hooks.schedule_followers()),
+    }
+
+
+def lectures_shift(*, course: Course, from_number: int, days: int) -> dict:
+    """Move lecture `from_number` and every later one, with their homework
+    and survey dates, by `days` days (a holiday)."""
+    if not days:
+        raise ScheduleRefused(_("Shift by at least one day."))
+    with transaction.atomic():
+        lectures = Lecture.objects.select_for_update().filter(
+            course=course, number__gte=from_number
+        )
+        moved = 0
+        for lecture in lectures:
+            lecture.starts_at = _after_local_days(lecture.starts_at, days, course)
+            lecture.save(update_fields=["starts_at"])
+            moved += 1
+        deadlines = sum(
+            f.shift(lectures, timedelta(days=days)) for f in hooks.schedule_followers()
+        )
+    return {"lectures": moved, "deadlines": deadlines}
+
+
+def lecture_reschedule(*, lecture: Lecture, starts_at: datetime) -> int:
+    """Move one lecture; its homework and survey dates move with it.
+    Returns how many deadlines moved."""
+    delta = starts_at - lecture.starts_at
+    with transaction.atomic():
+        lecture.starts_at = starts_at
+        lecture.save(update_fields=["starts_at"])
+        if not delta:
+            return 0
+        one = Lecture.objects.filter(pk=lecture.pk)
+        return sum(f.shift(one, delta) for f in hooks.schedule_followers())
+
+
+def lecture_swap(*, lecture: Lecture, other: Lecture) -> None:
+    """Swap two lectures' places in the schedule (number and date); each
+    lecture's homework and survey move with its new date."""
+    with transaction.atomic():
+        a, b = (
+            Lecture.objects.select_for_update()
+            .filter(pk__in=[lecture.pk, other.pk])
+            .order_by("number")
+        )
+        a_number, b_number = a.number, b.number
+        a_start, b_start = a.starts_at, b.starts_at
+        # The (course, number) constraint is checked per row: park one first.
+        Lecture.objects.filter(pk=a.pk).update(number=32767)
+        Lecture.objects.filter(pk=b.pk).update(number=a_number)
+        Lecture.objects.filter(pk=a.pk).update(number=b_number)
+        lecture_reschedule(lecture=a, starts_at=b_start)
+        lecture_reschedule(lecture=b, starts_at=a_start)
+
+
+def lecture_set_published(*, lecture: Lecture, published: bool) -> None:
+    Lecture.objects.filter(pk=lecture.pk).update(published=published)
+    lecture.published = published
+
+
+def schedule_reset_deadlines(*, course: Course, numbers: range) -> int:
+    """Date the homework and surveys of lectures `numbers` by the course
+    defaults again; returns how many deadlines changed."""
+    with transaction.atomic():
+        lectures = Lecture.objects.filter(course=course, number__in=list(numbers))
+        return sum(f.reset(lectures) for f in hooks.schedule_followers())
+
+
+# Staff roles ----------------------------------------------------------------
+
+
+class RoleRefused(Exception):
+    """A role change that is not allowed (said in the message)."""
+
+
+def _admins_left(course: Course, *, without: CourseRole) -> int:
+    return (
+        CourseRole.objects.filter(course=course, role=CourseRole.Role.ADMIN)
+        .exclude(pk=without.pk)
+        .count()
+    )
+
+
+def course_role_invite(
+    *, course: Course, email: str, role: str, invited_by: User
+) -> CourseRole | CourseInvitation:
+    """Give `email` the role: at once when an account has that address (the
+    role it had is replaced), else by an emailed invitation link."""
+    email = email.strip()
+    user = User.objects.filter(email__iexact=email).first()
+    with transaction.atomic():
+        if user is not None:
+            existing = CourseRole.objects.filter(course=course, user=user).first()
+            if (
+                existing
+                and existing.role == CourseRole.Role.ADMIN
+                and role != CourseRole.Role.ADMIN
+                and not _admins_left(course, without=existing)
+            ):
+                raise RoleRefused(_("A course keeps at least one admin."))
+            granted, _created = CourseRole.objects.update_or_create(
+                course=course, user=user, defaults={"role": role}
+            )
+            return granted
+        CourseInvitation.objects.filter(
+            course=course, email__iexact=email, accepted_at=None
+        ).delete()
+        invitation = CourseInvitation.objects.create(
+            course=course, email=email, role=role, invited_by=invited_by
+        )
+        from courses import tasks
+
+        tasks.course_invitation_send.delay_on_commit(invitation_id=invitation.pk)
+        return invitation
+
+
+def course_role_remove(*, role: CourseRole) -> None:
+    with transaction.atomic():
+        if role.role == CourseRole.Role.ADMIN and not _admins_left(
+            role.course, without=role
+        ):
+            raise RoleRefused(_("A course keeps at least one admin."))
+        role.delete()
+
+
+def course_invitation_message(invitation: CourseInvitation) -> EmailMessage:
+    context = {
+        "invitation": invitation,
+        "course": invitation.course,
+        "url": settings.SITE_URL.rstrip("/") + invitation.get_absolute_url(),
+    }
+    inviter = invitation.invited_by
+    with translation.override(
+        _language_of(inviter) if inviter else settings.LANGUAGE_CODE
+    ):
+        subject = render_to_string(
+            "courses/email/invitation_subject.txt", context
+        ).strip()
+        body = render_to_string("courses/email/invitation_body.txt", context)
+    return EmailMessage(
+        subject=" ".join(subject.split()), body=body, to=[invitation.email]
+    )
+
+
+def course_invitation_send(*, invitation_id: int) -> bool:
+    """Send an owed invitation email once. False: not owed (already sent)."""
+    rows = CourseInvitation.objects.filter(pk=invitation_id).select_related(
+        "course", "invited_by"
+    )
+    return bool(_send_each(rows, "notice_state", course_invitation_message))
+
+
+def course_invitation_accept(*, invitation: CourseInvitation, user: User) -> CourseRole:
+    """Grant the invitation's role to `user`, once. An existing role stays
+    when it is higher."""
+    with transaction.atomic():
+        claimed = CourseInvitation.objects.filter(
+            pk=invitation.pk, accepted_at=None
+        ).update(accepted_at=timezone.now(), accepted_by=user)
+        if not claimed:
+            raise RoleRefused(_("This invitation was already used."))
+        role, created = CourseRole.objects.get_or_create(
+            course=invitation.course, user=user, defaults={"role": invitation.role}
+        )
+        if not created and invitation.role == CourseRole.Role.ADMIN:
+            role.role = CourseRole.Role.ADMIN
+            role.save(update_fields=["role"])
+    return role

@@ -1,11 +1,18 @@
-"""Staff pages of a course: overview, applications and announcements."""
+"""Staff pages of a course: overview, applications, announcements, the
+schedule and the course set-up."""
+
+from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -13,10 +20,21 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from courses import selectors, services
-from courses.access import course_staff_required
-from courses.forms import AnnouncementForm, ApplicationFilterForm, DecisionForm
-from courses.hooks import annotate_lectures
-from courses.models import Course, Enrollment
+from courses.access import course_staff_required, may_change_roles
+from courses.forms import (
+    AnnouncementForm,
+    ApplicationFilterForm,
+    ApplicationQuestionFormSet,
+    CourseSetupForm,
+    DecisionForm,
+    GenerateScheduleForm,
+    LectureForm,
+    ResetDeadlinesForm,
+    RoleInviteForm,
+    ShiftScheduleForm,
+)
+from courses.hooks import annotate_lectures, schedule_followers, setup_pages
+from courses.models import Course, CourseInvitation, CourseRole, Enrollment, Lecture
 from lms.models import Job
 from lms.partials import render_partial
 
@@ -182,3 +200,397 @@ def course_overview(request: HttpRequest, course: Course) -> HttpResponse:
             "counts": selectors.application_counts(course=course),
         },
     )
+
+
+# The schedule ---------------------------------------------------------------
+
+
+def _schedule_context(course: Course, request: HttpRequest, **forms) -> dict:
+    lectures = annotate_lectures(course.lectures.all()).order_by("number")
+    last = lectures.last()
+    return {
+        "course": course,
+        "lectures": lectures,
+        "is_course_admin": course.is_admin(request.user),
+        "generate_form": forms.get("generate_form")
+        or GenerateScheduleForm(
+            initial={
+                "first_date": (
+                    timezone.localdate(last.starts_at, course.tzinfo)
+                    + timedelta(weeks=1)
+                    if last
+                    else timezone.localdate(timezone.now(), course.tzinfo)
+                )
+            }
+        ),
+        "shift_form": forms.get("shift_form") or ShiftScheduleForm(),
+        "reset_form": forms.get("reset_form")
+        or ResetDeadlinesForm(initial={"first": 1, "last": last.number if last else 1}),
+    }
+
+
+@course_staff_required
+def lectures(request: HttpRequest, course: Course) -> HttpResponse:
+    """The schedule: every lecture with its date, homework and survey due
+    times; admins generate, shift, reorder and publish here."""
+    return render(
+        request, "courses/staff/lectures.html", _schedule_context(course, request)
+    )
+
+
+@course_staff_required(admin=True)
+def lecture_new(request: HttpRequest, course: Course) -> HttpResponse:
+    form = LectureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            lecture = services.lecture_create(
+                course=course, lecture=form.save(commit=False)
+            )
+        except services.ScheduleRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                _("Lecture %(number)d was added.") % {"number": lecture.number},
+            )
+            return redirect("staff_lectures", course.slug)
+    return render(
+        request,
+        "courses/staff/lecture_form.html",
+        {"course": course, "form": form, "lecture": None},
+        status=400 if form.errors else 200,
+    )
+
+
+@course_staff_required(admin=True)
+def lecture_edit(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    lecture = get_object_or_404(Lecture, course=course, number=number)
+    old_start = lecture.starts_at
+    form = LectureForm(request.POST or None, instance=lecture)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            lecture = form.save(commit=False)
+            new_start, lecture.starts_at = lecture.starts_at, old_start
+            lecture.save()
+            moved = services.lecture_reschedule(lecture=lecture, starts_at=new_start)
+        messages.success(
+            request,
+            ngettext(
+                "Lecture %(number)d was saved; %(count)d deadline moved with it.",
+                "Lecture %(number)d was saved; %(count)d deadlines moved with it.",
+                moved,
+            )
+            % {"number": lecture.number, "count": moved},
+        )
+        return redirect("staff_lectures", course.slug)
+    return render(
+        request,
+        "courses/staff/lecture_form.html",
+        {"course": course, "form": form, "lecture": lecture},
+        status=400 if form.errors else 200,
+    )
+
+
+@course_staff_required(admin=True)
+@require_POST
+def lecture_publish(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    lecture = get_object_or_404(Lecture, course=course, number=number)
+    publish = request.POST.get("published") == "1"
+    services.lecture_set_published(lecture=lecture, published=publish)
+    messages.success(
+        request,
+        (
+            _("Lecture %(number)d is published: learners see it.")
+            if publish
+            else _("Lecture %(number)d is hidden from learners.")
+        )
+        % {"number": lecture.number},
+    )
+    return redirect("staff_lectures", course.slug)
+
+
+@course_staff_required(admin=True)
+@require_POST
+def lecture_move(request: HttpRequest, course: Course, number: int) -> HttpResponse:
+    """Swap a lecture with the one before (`up`) or after it."""
+    lecture = get_object_or_404(Lecture, course=course, number=number)
+    step = -1 if request.POST.get("direction") == "up" else 1
+    other = Lecture.objects.filter(course=course, number=number + step).first()
+    if other is None:
+        messages.error(request, _("That lecture cannot move further."))
+    else:
+        services.lecture_swap(lecture=lecture, other=other)
+        messages.success(
+            request,
+            _("Lectures %(a)d and %(b)d swapped places and dates.")
+            % {"a": min(number, other.number), "b": max(number, other.number)},
+        )
+    return redirect("staff_lectures", course.slug)
+
+
+@course_staff_required(admin=True)
+@require_POST
+def lectures_generate(request: HttpRequest, course: Course) -> HttpResponse:
+    form = GenerateScheduleForm(request.POST)
+    if form.is_valid():
+        try:
+            created = services.lectures_generate(
+                course=course,
+                first_date=form.cleaned_data["first_date"],
+                weekday=form.cleaned_data["weekday"],
+                at=form.cleaned_data["at"],
+                count=form.cleaned_data["count"],
+                duration=timedelta(minutes=form.cleaned_data["duration_minutes"]),
+                title=_("Lecture %(number)d"),
+            )
+        except services.ScheduleRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d lecture was added (not published yet).",
+                    "%(count)d lectures were added (not published yet).",
+                    len(created),
+                )
+                % {"count": len(created)},
+            )
+            return redirect("staff_lectures", course.slug)
+    return render(
+        request,
+        "courses/staff/lectures.html",
+        _schedule_context(course, request, generate_form=form),
+        status=400,
+    )
+
+
+@course_staff_required(admin=True)
+@require_POST
+def lectures_shift(request: HttpRequest, course: Course) -> HttpResponse:
+    """Move every lecture from one on by N days: first a confirmation that
+    says how many lectures and deadlines move, then the move."""
+    form = ShiftScheduleForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "courses/staff/lectures.html",
+            _schedule_context(course, request, shift_form=form),
+            status=400,
+        )
+    from_number, days = form.cleaned_data["from_number"], form.cleaned_data["days"]
+    preview = services.schedule_shift_preview(course=course, from_number=from_number)
+    if not preview["lectures"]:
+        messages.error(request, _("No lecture has that number or a later one."))
+        return redirect("staff_lectures", course.slug)
+    if request.POST.get("confirm") != "1":
+        return render(
+            request,
+            "courses/staff/lectures_confirm.html",
+            {
+                "course": course,
+                "action": reverse("staff_lectures_shift", args=[course.slug]),
+                "fields": {"from_number": from_number, "days": days},
+                "message": _(
+                    "Move lecture %(from)d and every later one by %(days)+d days? "
+                    "This moves %(lectures)d lectures and %(deadlines)d homework "
+                    "and survey deadlines. Learners see the new dates at once."
+                )
+                % {"from": from_number, "days": days, **preview},
+            },
+        )
+    moved = services.lectures_shift(course=course, from_number=from_number, days=days)
+    messages.success(
+        request,
+        _("%(lectures)d lectures and %(deadlines)d deadlines moved by %(days)+d days.")
+        % {**moved, "days": days},
+    )
+    return redirect("staff_lectures", course.slug)
+
+
+@course_staff_required(admin=True)
+@require_POST
+def lectures_reset_deadlines(request: HttpRequest, course: Course) -> HttpResponse:
+    """Date the homework and surveys of a range of lectures by the course
+    defaults again (after a confirmation that says how many)."""
+    form = ResetDeadlinesForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "courses/staff/lectures.html",
+            _schedule_context(course, request, reset_form=form),
+            status=400,
+        )
+    numbers = range(form.cleaned_data["first"], form.cleaned_data["last"] + 1)
+    if request.POST.get("confirm") != "1":
+        lectures = Lecture.objects.filter(course=course, number__in=list(numbers))
+        count = sum(f.count(lectures) for f in schedule_followers())
+        return render(
+            request,
+            "courses/staff/lectures_confirm.html",
+            {
+                "course": course,
+                "action": reverse("staff_lectures_reset", args=[course.slug]),
+                "fields": {"first": numbers.start, "last": numbers.stop - 1},
+                "message": _(
+                    "Date the homework and surveys of lectures %(first)d–%(last)d "
+                    "by the course defaults? Up to %(count)d deadlines may change; "
+                    "learners see the new dates at once."
+                )
+                % {"first": numbers.start, "last": numbers.stop - 1, "count": count},
+            },
+        )
+    changed = services.schedule_reset_deadlines(course=course, numbers=numbers)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d deadline now follows the course defaults.",
+            "%(count)d deadlines now follow the course defaults.",
+            changed,
+        )
+        % {"count": changed},
+    )
+    return redirect("staff_lectures", course.slug)
+
+
+# Course set-up --------------------------------------------------------------
+
+
+def _setup_context(request: HttpRequest, course: Course, **forms) -> dict:
+    return {
+        "course": course,
+        "form": forms.get("form") or CourseSetupForm(instance=course),
+        "questions": forms.get("questions")
+        or ApplicationQuestionFormSet(instance=course, prefix="questions"),
+        "invite_form": forms.get("invite_form") or RoleInviteForm(),
+        "roles": course.roles.select_related("user").order_by("role", "user__email"),
+        "invitations": [
+            invitation
+            for invitation in course.invitations.filter(accepted_at=None)
+            if invitation.is_open()
+        ],
+        "may_change_roles": may_change_roles(course, request.user),
+        "setup_pages": setup_pages(),
+    }
+
+
+@course_staff_required(admin=True)
+def setup(request: HttpRequest, course: Course) -> HttpResponse:
+    """The course's settings and application questions in one form; roles
+    and the defaults other apps own are linked below it."""
+    if request.method != "POST":
+        return render(
+            request, "courses/staff/setup.html", _setup_context(request, course)
+        )
+    form = CourseSetupForm(request.POST, instance=course)
+    questions = ApplicationQuestionFormSet(
+        request.POST, instance=course, prefix="questions"
+    )
+    if form.is_valid() and questions.is_valid():
+        with transaction.atomic():
+            form.save()
+            questions.save()
+        messages.success(request, _("The course settings were saved."))
+        return redirect("staff_setup", course.slug)
+    messages.error(request, _("Nothing was saved: please correct the errors below."))
+    course.refresh_from_db()
+    return render(
+        request,
+        "courses/staff/setup.html",
+        _setup_context(request, course, form=form, questions=questions),
+        status=400,
+    )
+
+
+@course_staff_required
+@require_POST
+def setup_roles(request: HttpRequest, course: Course) -> HttpResponse:
+    """Invite by email, change or remove a staff role: course admins only."""
+    if not may_change_roles(course, request.user):
+        raise PermissionDenied
+    if remove_id := request.POST.get("remove"):
+        role = get_object_or_404(
+            CourseRole, course=course, pk=remove_id if remove_id.isdigit() else 0
+        )
+        try:
+            services.course_role_remove(role=role)
+        except services.RoleRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is no longer staff of this course.")
+                % {"name": role.user.name},
+            )
+        return redirect(reverse("staff_setup", args=[course.slug]) + "#roles")
+    if cancel_id := request.POST.get("cancel_invitation"):
+        course.invitations.filter(
+            pk=cancel_id if cancel_id.isdigit() else 0, accepted_at=None
+        ).delete()
+        messages.success(request, _("The invitation was withdrawn."))
+        return redirect(reverse("staff_setup", args=[course.slug]) + "#roles")
+    form = RoleInviteForm(request.POST)
+    if form.is_valid():
+        try:
+            result = services.course_role_invite(
+                course=course,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
+            )
+        except services.RoleRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            if isinstance(result, CourseRole):
+                message = _("%(email)s is now %(role)s of this course.")
+            else:
+                message = _(
+                    "%(email)s has no account yet: an invitation to sign up "
+                    "and join as %(role)s was emailed."
+                )
+            messages.success(
+                request,
+                message
+                % {
+                    "email": form.cleaned_data["email"],
+                    "role": CourseRole.Role(form.cleaned_data["role"]).label,
+                },
+            )
+            return redirect(reverse("staff_setup", args=[course.slug]) + "#roles")
+    return render(
+        request,
+        "courses/staff/setup.html",
+        _setup_context(request, course, invite_form=form),
+        status=400,
+    )
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: signed in, a POST takes the role; signed out, sign
+    up or sign in first and come back here."""
+    invitation = get_object_or_404(
+        CourseInvitation.objects.select_related("course"), token=token[:64]
+    )
+    if not request.user.is_authenticated:
+        return redirect_to_login(
+            request.get_full_path(), login_url=reverse("account_signup")
+        )
+    if not invitation.is_open():
+        return render(
+            request,
+            "courses/invitation.html",
+            {"invitation": invitation, "closed": True},
+            status=410,
+        )
+    if request.method == "POST":
+        try:
+            services.course_invitation_accept(invitation=invitation, user=request.user)
+        except services.RoleRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("home")
+        messages.success(
+            request,
+            _("Welcome to the staff of %(course)s.")
+            % {"course": invitation.course.title},
+        )
+        return redirect("staff_course", invitation.course.slug)
+    return render(request, "courses/invitation.html", {"invitation": invitation})

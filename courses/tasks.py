@@ -14,6 +14,11 @@ def decision_email_send(*, enrollment_id: int) -> None:
     services.decision_email_send(enrollment_id=enrollment_id)
 
 
+@shared_task(acks_late=True, soft_time_limit=60, time_limit=90)
+def course_invitation_send(*, invitation_id: int) -> None:
+    services.course_invitation_send(invitation_id=invitation_id)
+
+
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
 def decision_emails_send(*, job_id: str) -> None:
     """One chunk of a bulk decision's emails, then the next chunk."""

@@ -21,6 +21,11 @@ urlpatterns = [
         views.calendar_token_regenerate,
         name="course_calendar_renew",
     ),
+    path(
+        "invitations/<str:token>/",
+        staff_views.invitation_accept,
+        name="course_invitation",
+    ),
     path("staff/<slug:slug>/", staff_views.course_overview, name="staff_course"),
     path(
         "staff/<slug:slug>/applications/",
@@ -41,6 +46,48 @@ urlpatterns = [
         "staff/<slug:slug>/applications/<int:enrollment_id>/reopen/",
         staff_views.application_reopen,
         name="staff_application_reopen",
+    ),
+    path("staff/<slug:slug>/lectures/", staff_views.lectures, name="staff_lectures"),
+    path(
+        "staff/<slug:slug>/lectures/new/",
+        staff_views.lecture_new,
+        name="staff_lecture_new",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/generate/",
+        staff_views.lectures_generate,
+        name="staff_lectures_generate",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/shift/",
+        staff_views.lectures_shift,
+        name="staff_lectures_shift",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/deadlines/",
+        staff_views.lectures_reset_deadlines,
+        name="staff_lectures_reset",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/<int:number>/",
+        staff_views.lecture_edit,
+        name="staff_lecture_edit",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/<int:number>/publish/",
+        staff_views.lecture_publish,
+        name="staff_lecture_publish",
+    ),
+    path(
+        "staff/<slug:slug>/lectures/<int:number>/move/",
+        staff_views.lecture_move,
+        name="staff_lecture_move",
+    ),
+    path("staff/<slug:slug>/setup/", staff_views.setup, name="staff_setup"),
+    path(
+        "staff/<slug:slug>/setup/roles/",
+        staff_views.setup_roles,
+        name="staff_setup_roles",
     ),
     path(
         "staff/<slug:slug>/announcements/",

@@ -23,8 +23,16 @@ def _enrollment_of(request: HttpRequest, course: Course) -> Enrollment | None:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """My courses for a signed-in user, and the catalog of open courses."""
-    return render(request, "home.html", selectors.courses_for_home(request.user))
+    """My courses for a signed-in user, and the catalog of open courses.
+    Staff of one course who learn nowhere land on its staff overview (after
+    signing in too: LOGIN_REDIRECT_URL is here); staff of several courses
+    see them listed first."""
+    context = selectors.courses_for_home(request.user)
+    staff_courses = selectors.staff_courses_of(request.user)
+    if len(staff_courses) == 1 and not context["enrollments"]:
+        return redirect("staff_course", staff_courses[0]["slug"])
+    context["staff_courses"] = staff_courses
+    return render(request, "home.html", context)
 
 
 def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -40,8 +48,9 @@ def course_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "applications_open": course.applications_are_open(),
         "is_full": course.is_full(),
     }
-    if can_view_content:
+    if can_view_content and not context["is_course_staff"]:
         context["week"] = selectors.this_week(course=course, user=request.user)
+    if can_view_content:
         context["announcements"] = selectors.latest_announcements(course=course)
     if enrollment and enrollment.status == Enrollment.Status.APPROVED:
         context["calendar"] = feed_urls(request, enrollment)

@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "courses.context_processors.staff_area",
             ],
             "builtins": ["django.templatetags.i18n", "lms.templatetags.koza"],
         },

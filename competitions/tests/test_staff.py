@@ -129,3 +129,12 @@ def test_staff_pages_of_another_course_are_forbidden(
     assert (
         client.get(reverse("staff_competition", args=[course.slug])).status_code == 403
     )
+
+
+def test_the_staff_competition_page_says_when_there_is_none(client, staff):
+    client.force_login(staff)
+    response = client.get("/staff/llm/competition/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This course has no competition yet." in page
+    assert 'class="staff-nav"' in page

@@ -141,9 +141,24 @@ def test_latest_lectures_and_the_whole_schedule_are_on_the_course_page(
 def test_the_lecture_page_has_its_description_materials_and_tasks(
     client, learner, live_soon
 ):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes.homework.tests.factories import make_homework
+    from quizzes.surveys.models import Survey
+
     live_soon.description = "We read **Kaplan et al.**"
     live_soon.save()
     client.force_login(learner)
+    page = client.get("/courses/llm/lectures/10/")
+    # No homework or survey yet: no link that would lead nowhere.
+    assert "/lectures/10/homework/" not in page.text
+    assert "/lectures/10/survey/" not in page.text
+    make_homework(live_soon)
+    Survey.objects.create(
+        lecture=live_soon, due_at=timezone.now() + timedelta(days=7), published=True
+    )
 
     page = client.get("/courses/llm/lectures/10/")
 

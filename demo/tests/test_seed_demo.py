@@ -81,3 +81,17 @@ def test_generated_demo_learners_can_sign_in_too(client, db, settings):
 
     assert response.status_code == 302
     assert "_auth_user_id" in client.session
+
+
+def test_the_demo_staff_member_runs_an_empty_draft_course_to_set_up(
+    client, db, settings
+):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    staff = User.objects.get(email="staff@example.com")
+    course = Course.objects.get(slug="llm-next")
+    assert course.is_admin(staff) and not staff.is_superuser
+    assert not course.lectures.exists()
+    client.force_login(staff)
+    assert client.get("/staff/llm-next/setup/").status_code == 200
+    assert client.get("/staff/llm-demo/setup/").status_code == 403

@@ -15,7 +15,7 @@ import math
 import random
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -69,8 +69,40 @@ class HomeworkDefaults(models.Model):
         _("questions per homework"), default=DEFAULT_QUESTIONS
     )
     choice_count = models.PositiveSmallIntegerField(
-        _("choices per question"), default=DEFAULT_CHOICES
+        _("choices per question"),
+        default=DEFAULT_CHOICES,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
     )
+    due_days = models.PositiveSmallIntegerField(
+        _("due days after the lecture"),
+        default=7,
+        validators=[MaxValueValidator(60)],
+        help_text=_("A new lecture's homework is due this many days after it."),
+    )
+    due_time = models.TimeField(
+        _("due time"),
+        null=True,
+        blank=True,
+        help_text=_("On the course's clock. Blank: the lecture's start time."),
+    )
+    late_days = models.PositiveSmallIntegerField(
+        _("late window (days)"),
+        default=0,
+        validators=[MaxValueValidator(60)],
+        help_text=_("Late answers are accepted for this many days after the due time."),
+    )
+    late_cap = models.DecimalField(
+        _("late score cap"),
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("1.000"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_(
+            "Fraction of full marks a late submission can get at most, rounded "
+            "down to whole points (0.667: at most 2 of 3 points)."
+        ),
+    )
+    pass_mark = models.PositiveSmallIntegerField(_("pass mark (points)"), default=3)
 
     class Meta:
         db_table = "quizzes_homeworkdefaults"
@@ -79,6 +111,34 @@ class HomeworkDefaults(models.Model):
 
     def __str__(self) -> str:
         return str(self.course)
+
+    def clean(self) -> None:
+        if self.question_count and self.pass_mark > self.question_count:
+            raise ValidationError(
+                {"pass_mark": _("The pass mark cannot exceed the number of questions.")}
+            )
+
+    @classmethod
+    def of(cls, course) -> "HomeworkDefaults":
+        """The course's defaults, or the built-in ones (unsaved)."""
+        return cls.objects.filter(course=course).first() or cls(course=course)
+
+    def dates_for(self, lecture) -> dict:
+        """A new homework's dates for `lecture`: open at the lecture, due
+        `due_days` later at `due_time` (course clock)."""
+        tz = lecture.course.tzinfo
+        start = timezone.localtime(lecture.starts_at, tz)
+        due = start + timedelta(days=self.due_days)
+        if self.due_time is not None:
+            due = datetime.combine(due.date(), self.due_time, tzinfo=tz)
+        closes = due + timedelta(days=self.late_days)
+        return {
+            "opens_at": lecture.starts_at,
+            "due_at": due,
+            "late_days": self.late_days,
+            "late_cap": self.late_cap,
+            "reveal_at": closes,
+        }
 
 
 class HomeworkState(models.TextChoices):

@@ -20,6 +20,7 @@ from quizzes.homework.models import (
     Choice,
     DraftAnswer,
     Homework,
+    HomeworkDefaults,
     Question,
     Submission,
     SubmissionAnswer,
@@ -616,3 +617,124 @@ def homework_start_grading(*, homework: Homework, user=None) -> Job:
     )
     homework_grade.delay_on_commit(homework_id=homework.pk, job_id=str(job.pk))
     return job
+
+
+# Authoring --------------------------------------------------------------------
+
+
+class KeyChangeNeedsRegrade(Exception):
+    """The answer key would change under submissions already made: staff
+    must confirm, and every submission is graded again."""
+
+    def __init__(self, submissions: int):
+        self.submissions = submissions
+        super().__init__(
+            ngettext(
+                "%(count)d learner has submitted: changing which choice is "
+                "correct regrades their submission. Tick “change the key and "
+                "regrade” to go ahead.",
+                "%(count)d learners have submitted: changing which choice is "
+                "correct regrades their submissions. Tick “change the key and "
+                "regrade” to go ahead.",
+                submissions,
+            )
+            % {"count": submissions}
+        )
+
+
+def homework_for_lecture(*, lecture) -> Homework:
+    """The lecture's homework, created unpublished with the course defaults
+    when it has none yet."""
+    homework = Homework.objects.filter(lecture=lecture).first()
+    if homework is None:
+        defaults = HomeworkDefaults.of(lecture.course)
+        homework, _created = Homework.objects.get_or_create(
+            lecture=lecture,
+            defaults={**defaults.dates_for(lecture), "pass_mark": defaults.pass_mark},
+        )
+    return homework
+
+
+def homework_save_questions(
+    *, homework: Homework, questions: list[dict], regrade: bool = False
+) -> bool:
+    """Write the authored questions over the homework's, keeping the rows
+    (and so every learner's chosen answers) that already exist: question
+    and choice N are updated in place, missing ones created (choices in a
+    random id order, `ChoiceQuerySet.create_in_random_order`), extra ones
+    removed only while nobody has submitted. A changed key under existing
+    submissions needs `regrade=True`; the key version then moves on and the
+    regrade sweep grades every submission again. Returns whether the key
+    changed."""
+    with transaction.atomic():
+        homework = Homework.objects.select_for_update().get(pk=homework.pk)
+        submissions = homework.submissions.count()
+        existing = list(homework.questions.prefetch_related("choices"))
+        structural = len(existing) != len(questions) or any(
+            len(list(q.choices.all())) != len(new["choices"])
+            for q, new in zip(existing, questions, strict=False)
+        )
+        if submissions and structural:
+            raise ValidationError(
+                _(
+                    "Learners have submitted answers, so the number of questions "
+                    "and choices stays as it is."
+                )
+            )
+        key_before = [[c.is_correct for c in q.choices.all()] for q in existing]
+        key_after = [[c["is_correct"] for c in q["choices"]] for q in questions]
+        key_changes = key_before != key_after
+        if submissions and key_changes and not regrade:
+            raise KeyChangeNeedsRegrade(submissions)
+        new_choices = []
+        for position, data in enumerate(questions, start=1):
+            if position <= len(existing):
+                question = existing[position - 1]
+                question.position = position
+                question.title = data["title"]
+                question.text = data["text"]
+                question.explanation = data["explanation"]
+                question.save()
+                old_choices = list(question.choices.all())
+            else:
+                question = Question.objects.create(
+                    homework=homework,
+                    position=position,
+                    title=data["title"],
+                    text=data["text"],
+                    explanation=data["explanation"],
+                )
+                old_choices = []
+            for index, choice_data in enumerate(data["choices"], start=1):
+                if index <= len(old_choices):
+                    choice = old_choices[index - 1]
+                    choice.position = index
+                    choice.text = choice_data["text"]
+                    choice.is_correct = choice_data["is_correct"]
+                    choice.save()
+                else:
+                    new_choices.append(
+                        Choice(
+                            question=question,
+                            position=index,
+                            text=choice_data["text"],
+                            is_correct=choice_data["is_correct"],
+                        )
+                    )
+            for extra in old_choices[len(data["choices"]) :]:
+                extra.delete()
+        for extra in existing[len(questions) :]:
+            extra.delete()
+        Choice.objects.create_in_random_order(new_choices)
+        changed = homework_sync_key_version(homework=homework)
+    return changed
+
+
+def homework_unpublish(*, homework: Homework) -> None:
+    """Hide a homework from learners, while nobody has submitted to it."""
+    if homework.submissions.exists():
+        raise ValidationError(
+            _("Learners have submitted answers: the homework stays published.")
+        )
+    Homework.objects.filter(pk=homework.pk).update(published=False)
+    homework.published = False

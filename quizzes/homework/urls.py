@@ -16,4 +16,15 @@ urlpatterns = [
         f"{STAFF}export.gift", views.homework_export_gift, name="homework_export_gift"
     ),
     path(f"{STAFF}import/", views.homework_import, name="homework_import"),
+    path(f"{STAFF}edit/", views.homework_edit, name="homework_edit"),
+    path(
+        f"{STAFF}edit/preview/",
+        views.homework_edit_preview,
+        name="homework_edit_preview",
+    ),
+    path(
+        "staff/<slug:slug>/setup/homework/",
+        views.homework_defaults,
+        name="homework_defaults",
+    ),
 ]

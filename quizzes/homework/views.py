@@ -6,8 +6,10 @@ import zoneinfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -280,6 +282,7 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "distribution_width": len(distribution) * 100,
             "items": selectors.homework_item_analysis(homework=homework),
             "job": job,
+            "is_course_admin": course.is_admin(request.user),
         },
     )
 
@@ -380,4 +383,217 @@ def homework_import(request: HttpRequest, course: Course, number: int):
         "homework/import.html",
         {"course": course, "lecture": lecture, "form": form, "parsed": parsed},
         status=400 if parsed is not None and not parsed.ok else 200,
+    )
+
+
+# Authoring -------------------------------------------------------------------
+
+
+def _preview_questions(data, shape: tuple[int, int]) -> list[dict]:
+    """What the author typed so far (valid or not), for the live preview."""
+    from quizzes.homework.forms import CHOICE_MAX_CHARS, QUESTION_MAX_CHARS
+
+    questions, choices = shape
+    preview = []
+    for q in range(1, questions + 1):
+        correct = data.get(f"q{q}-correct", "")
+        preview.append(
+            {
+                "number": q,
+                "title": data.get(f"q{q}-title", "")[:200],
+                "text": data.get(f"q{q}-text", "")[:QUESTION_MAX_CHARS],
+                "explanation": data.get(f"q{q}-explanation", "")[:QUESTION_MAX_CHARS],
+                "choices": [
+                    {
+                        "text": data.get(f"q{q}-c{c}-text", "")[:CHOICE_MAX_CHARS],
+                        "is_correct": correct == str(c),
+                    }
+                    for c in range(1, choices + 1)
+                ],
+            }
+        )
+    return preview
+
+
+def _edit_context(request, course, lecture, homework, **forms) -> dict:
+    from quizzes.homework.forms import HomeworkQuestionsForm, HomeworkSettingsForm
+    from quizzes.homework.services import homework_shape_errors
+
+    saved = homework.pk is not None
+    questions_form = forms.get("questions_form") or HomeworkQuestionsForm(
+        initial=HomeworkQuestionsForm.initial_from(homework) if saved else {},
+        shape=homework.shape(),
+    )
+    data = questions_form.data if questions_form.is_bound else questions_form.initial
+    if not questions_form.is_bound:
+        data = {k: str(v) for k, v in data.items()}
+    return {
+        "course": course,
+        "lecture": lecture,
+        "homework": homework,
+        "settings_form": forms.get("settings_form")
+        or HomeworkSettingsForm(instance=homework),
+        "questions_form": questions_form,
+        "preview": _preview_questions(data, homework.shape()),
+        "shape_errors": homework_shape_errors(homework=homework) if saved else [],
+        "publish_errors": forms.get("publish_errors", []),
+        "submissions": homework.submissions.count() if saved else 0,
+        "now": timezone.now(),
+    }
+
+
+def _homework_or_draft(lecture: Lecture) -> Homework:
+    """The lecture's homework, or an unsaved one with the course defaults
+    (created on the first save, so a visit changes nothing)."""
+    from quizzes.homework.models import HomeworkDefaults
+
+    homework = (
+        Homework.objects.select_related("lecture__course")
+        .filter(lecture=lecture)
+        .first()
+    )
+    if homework is None:
+        defaults = HomeworkDefaults.of(lecture.course)
+        homework = Homework(
+            lecture=lecture,
+            pass_mark=defaults.pass_mark,
+            **defaults.dates_for(lecture),
+        )
+    return homework
+
+
+@course_staff_required(admin=True)
+def homework_edit(request: HttpRequest, course: Course, number: int):
+    """Write the questions with a live preview, set the dates, publish."""
+    from quizzes.homework.forms import HomeworkQuestionsForm, HomeworkSettingsForm
+    from quizzes.homework.services import (
+        KeyChangeNeedsRegrade,
+        homework_for_lecture,
+        homework_publish,
+        homework_save_questions,
+        homework_unpublish,
+    )
+
+    lecture = get_object_or_404(
+        Lecture.objects.select_related("course"), course=course, number=number
+    )
+    homework = _homework_or_draft(lecture)
+    action = request.POST.get("action", "")
+    url = reverse("homework_edit", args=[course.slug, number])
+    if request.method != "POST":
+        return render(
+            request,
+            "homework/edit.html",
+            _edit_context(request, course, lecture, homework),
+        )
+    if action == "settings":
+        form = HomeworkSettingsForm(request.POST, instance=homework)
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("The homework's dates and rules were saved."))
+            return redirect(url)
+        context = _edit_context(request, course, lecture, homework, settings_form=form)
+        return render(request, "homework/edit.html", context, status=400)
+    if action in {"questions", "preview"}:
+        form = HomeworkQuestionsForm(request.POST, shape=homework.shape())
+        if action == "questions" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    homework = homework_for_lecture(lecture=lecture)
+                    key_changed = homework_save_questions(
+                        homework=homework,
+                        questions=form.questions(),
+                        regrade=request.POST.get("regrade") == "on",
+                    )
+            except KeyChangeNeedsRegrade as refused:
+                form.add_error(None, str(refused))
+            except ValidationError as refused:
+                for message in refused.messages:
+                    form.add_error(None, message)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "The questions were saved. The answer key changed: "
+                        "every submission is graded again."
+                    )
+                    if key_changed and homework.submissions.exists()
+                    else _("The questions were saved."),
+                )
+                return redirect(url)
+        context = _edit_context(request, course, lecture, homework, questions_form=form)
+        status = 200 if action == "preview" else 400
+        return render(request, "homework/edit.html", context, status=status)
+    if action in {"publish", "unpublish"} and homework.pk:
+        try:
+            if action == "publish":
+                homework_publish(homework=homework)
+            else:
+                homework_unpublish(homework=homework)
+        except ValidationError as refused:
+            context = _edit_context(
+                request, course, lecture, homework, publish_errors=refused.messages
+            )
+            return render(request, "homework/edit.html", context, status=400)
+        if action == "unpublish":
+            messages.success(request, _("The homework is hidden from learners."))
+        elif homework.opens_at > timezone.now():
+            messages.success(
+                request,
+                _("The homework is published: learners can answer it from %(at)s.")
+                % {
+                    "at": timezone.localtime(homework.opens_at).strftime(
+                        "%Y-%m-%d %H:%M"
+                    )
+                },
+            )
+        else:
+            messages.success(request, _("The homework is published and open."))
+        return redirect(url)
+    messages.error(request, _("Write and save the questions first."))
+    return redirect(url)
+
+
+@require_POST
+@course_staff_required(admin=True)
+def homework_edit_preview(request: HttpRequest, course: Course, number: int):
+    """The live preview (htmx): what learners will see, rendered by the same
+    Markdown renderer, from what is typed so far. Nothing is saved."""
+    lecture = get_object_or_404(Lecture, course=course, number=number)
+    homework = _homework_or_draft(lecture)
+    return render(
+        request,
+        "homework/edit.html#preview",
+        {"preview": _preview_questions(request.POST, homework.shape())},
+    )
+
+
+@course_staff_required(admin=True)
+def homework_defaults(request: HttpRequest, course: Course):
+    """The course's homework shape, pass mark, due time and late policy:
+    what each new lecture's homework starts with."""
+    from quizzes.homework.forms import HomeworkDefaultsForm
+    from quizzes.homework.models import HomeworkDefaults
+
+    form = HomeworkDefaultsForm(
+        request.POST or None, instance=HomeworkDefaults.of(course)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("The homework defaults were saved."))
+        return redirect("staff_setup", course.slug)
+    return render(
+        request,
+        "components/staff_settings_page.html",
+        {
+            "course": course,
+            "form": form,
+            "heading": _("Homework defaults"),
+            "intro": _(
+                "New lectures' homework starts with these; each homework's own "
+                "dates can be changed on its page. The shape applies to "
+                "homework that does not set its own."
+            ),
+        },
+        status=400 if form.errors else 200,
     )

@@ -6,6 +6,7 @@ from django.utils.translation import ngettext
 
 from quizzes.surveys.models import (
     Survey,
+    SurveyCourseSettings,
     SurveyQuestion,
     SurveyResponse,
     count_summary_chars,
@@ -154,3 +155,17 @@ class ReviewForm(forms.Form):
         ):
             self.add_error("comment", _("Tell the learner what to revise."))
         return cleaned
+
+
+class SurveyDefaultsForm(forms.ModelForm):
+    class Meta:
+        model = SurveyCourseSettings
+        fields = [
+            "due_days",
+            "due_time",
+            "summary_min_chars",
+            "summary_max_chars",
+            "allow_late",
+            "only_accepted_summaries_count",
+        ]
+        widgets = {"due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}

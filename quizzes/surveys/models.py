@@ -4,10 +4,11 @@ Each lecture has one survey whose centrepiece is the learner's summary of the
 lecture in their own words, plus a few rating / choice / comment questions.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import (
     Case,
@@ -65,6 +66,32 @@ class SurveyCourseSettings(models.Model):
         ),
     )
 
+    due_days = models.PositiveSmallIntegerField(
+        _("due days after the lecture"),
+        default=7,
+        validators=[MaxValueValidator(60)],
+        help_text=_("A new lecture's survey is due this many days after it."),
+    )
+    due_time = models.TimeField(
+        _("due time"),
+        null=True,
+        blank=True,
+        help_text=_("On the course's clock. Blank: the lecture's start time."),
+    )
+    summary_min_chars = models.PositiveIntegerField(
+        _("minimum summary length (characters)"), default=200
+    )
+    summary_max_chars = models.PositiveIntegerField(
+        _("maximum summary length (characters)"),
+        default=2000,
+        validators=[MaxValueValidator(20000)],
+    )
+    allow_late = models.BooleanField(
+        _("accept late answers"),
+        default=False,
+        help_text=_("Learners may still submit or edit after the due time."),
+    )
+
     class Meta:
         db_table = "quizzes_surveycoursesettings"
         verbose_name = _("survey settings")
@@ -72,6 +99,30 @@ class SurveyCourseSettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.course)
+
+    def clean(self) -> None:
+        if self.summary_min_chars > self.summary_max_chars:
+            raise ValidationError(
+                {
+                    "summary_max_chars": _(
+                        "The maximum must not be smaller than the minimum."
+                    )
+                }
+            )
+
+    @classmethod
+    def of(cls, course) -> "SurveyCourseSettings":
+        """The course's settings, or the built-in ones (unsaved)."""
+        return cls.objects.filter(course=course).first() or cls(course=course)
+
+    def dates_for(self, lecture) -> dict:
+        """A new survey's dates for `lecture`: open at the lecture, due
+        `due_days` later at `due_time` (course clock)."""
+        tz = lecture.course.tzinfo
+        due = timezone.localtime(lecture.starts_at, tz) + timedelta(days=self.due_days)
+        if self.due_time is not None:
+            due = datetime.combine(due.date(), self.due_time, tzinfo=tz)
+        return {"opens_at": lecture.starts_at, "due_at": due}
 
 
 class SurveyState(models.TextChoices):

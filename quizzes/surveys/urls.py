@@ -20,6 +20,11 @@ urlpatterns = [
         name="staff_survey_settings",
     ),
     path(
+        "staff/<slug:slug>/setup/surveys/",
+        views.survey_defaults,
+        name="survey_defaults",
+    ),
+    path(
         "staff/<slug:slug>/surveys/<int:number>/",
         views.staff_survey,
         name="staff_survey",

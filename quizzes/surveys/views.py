@@ -23,6 +23,7 @@ from quizzes.surveys.forms import ReviewForm, SurveyAnswerForm
 from quizzes.surveys.models import (
     CopyPair,
     Survey,
+    SurveyCourseSettings,
     SurveyResponse,
     count_summary_chars,
 )
@@ -447,4 +448,33 @@ def staff_copy_pair(
             "pair": pair,
             "is_description": pair.kind == CopyPair.Kind.DESCRIPTION,
         },
+    )
+
+
+@course_staff_required(admin=True)
+def survey_defaults(request: HttpRequest, course: Course) -> HttpResponse:
+    """The course's survey settings: what each new lecture's survey starts
+    with, and whether only accepted summaries count."""
+    from quizzes.surveys.forms import SurveyDefaultsForm
+
+    form = SurveyDefaultsForm(
+        request.POST or None, instance=SurveyCourseSettings.of(course)
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Survey settings saved."))
+        return redirect("staff_setup", course.slug)
+    return render(
+        request,
+        "components/staff_settings_page.html",
+        {
+            "course": course,
+            "form": form,
+            "heading": _("Survey settings"),
+            "intro": _(
+                "New lectures' surveys start with these; each survey can be "
+                "changed on its own page."
+            ),
+        },
+        status=400 if form.errors else 200,
     )

@@ -1,0 +1,23 @@
+"""The staff menu and breadcrumbs every staff page shows: one tag, so a new
+staff page gets the same menu with `{% staff_nav course %}` (optionally
+`section=_("Surveys") section_url=… page=…` for the breadcrumbs)."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.inclusion_tag("courses/staff/_nav.html", takes_context=True)
+def staff_nav(
+    context, course, section: str = "", section_url: str = "", page: str = ""
+) -> dict:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {
+        "course": course,
+        "request": request,
+        "is_course_admin": bool(user and course.is_admin(user)),
+        "section": section,
+        "section_url": section_url,
+        "page": page,
+    }
