@@ -279,6 +279,7 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "distribution_width": len(distribution) * 100,
             "items": selectors.homework_item_analysis(homework=homework),
             "job": job,
+            "is_course_admin": course.is_admin(request.user),
         },
     )
 
