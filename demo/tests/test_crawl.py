@@ -153,3 +153,16 @@ def test_every_page_a_demo_role_can_reach_opens_in_both_languages(demo, db, role
         assert fetched > 5, f"{role}/{language}: the crawl found almost nothing"
         problems += [f"[{language}] {problem}" for problem in found]
     assert not problems, f"{role}: dead ends\n" + "\n".join(problems)
+
+
+def test_the_demo_shows_withdrawal_and_a_rejoin_request_waiting_for_staff(demo, db):
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(User.objects.get(email="withdrawn@example.com"))
+    withdrawn_page = client.get("/courses/llm-demo/").content.decode()
+    client.force_login(User.objects.get(email="staff@example.com"))
+    requests = client.get("/staff/llm-demo/applications/?status=rejoin")
+
+    assert 'href="/courses/llm-demo/rejoin/"' in withdrawn_page
+    assert "Asked to rejoin (1)" in requests.content.decode()
+    assert "Learner 300" in requests.content.decode()
