@@ -5,7 +5,11 @@ import pytest
 from django.conf import settings
 
 from courses.models import Enrollment
-from lms.tests.browser import ARTIFACTS, requires_chromium
+from lms.tests.browser import (  # noqa: F401  (the shared Chromium fixture)
+    ARTIFACTS,
+    browser,
+    requires_chromium,
+)
 
 pytestmark = [pytest.mark.browser, requires_chromium]
 
@@ -14,7 +18,7 @@ pytestmark = [pytest.mark.browser, requires_chromium]
 def test_on_a_phone_withdrawing_asks_first_and_a_withdrawn_learner_can_ask_back(
     live_server, client, course, learner, request
 ):
-    chromium = request.getfixturevalue("browser")
+    chromium = request.getfixturevalue("browser")  # named apart from the import
     client.force_login(learner)
     context = chromium.new_context(
         viewport={"width": 390, "height": 844}, locale="en-US"
