@@ -178,17 +178,18 @@ def test_withdrawing_and_rejoining_keeps_every_submission(client, course, learne
 
 
 def test_an_approved_rejoin_request_is_emailed_as_a_welcome_back(
-    client, course, withdrawn, staff, mailoutbox
+    client, course, withdrawn, staff, mailoutbox, django_capture_on_commit_callbacks
 ):
     client.force_login(withdrawn)
     client.post("/courses/llm/rejoin/", {"note": ""})
     enrollment = Enrollment.objects.get(user=withdrawn, course=course)
     client.force_login(staff)
 
-    client.post(
-        "/staff/llm/applications/decide/",
-        {"selected": enrollment.pk, "scope": "selected", "decision": "approved"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/staff/llm/applications/decide/",
+            {"selected": enrollment.pk, "scope": "selected", "decision": "approved"},
+        )
 
     (message,) = mailoutbox
     assert message.to == ["gone@example.com"]

@@ -40,8 +40,8 @@ def test_on_a_phone_withdrawing_asks_first_and_a_withdrawn_learner_can_ask_back(
     page = context.new_page()
     page.goto(f"{live_server.url}/courses/llm/")
 
-    this_week = page.get_by_role("heading", name="This week").bounding_box()
-    schedule = page.get_by_role("heading", name="Schedule").bounding_box()
+    this_week = page.get_by_role("heading", name="This week", exact=True).bounding_box()
+    schedule = page.get_by_role("heading", name="Schedule", exact=True).bounding_box()
     withdraw = page.get_by_role("link", name="Withdraw from this course…")
     assert withdraw.bounding_box()["y"] > schedule["y"] > this_week["y"]
     withdraw.click()
