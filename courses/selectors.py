@@ -182,16 +182,7 @@ def courses_for_home(user) -> dict:
             for e in enrollments
             if e.status == Enrollment.Status.APPROVED
         ]
-    return {
-        "catalog": list(catalog),
-        "enrollments": enrollments,
-        "weeks": weeks,
-        # An approved course is named by its "This week"; the others get a
-        # card with their status.
-        "other_enrollments": [
-            e for e in enrollments if e.status != Enrollment.Status.APPROVED
-        ],
-    }
+    return {"catalog": list(catalog), "enrollments": enrollments, "weeks": weeks}
 
 
 # Staff ---------------------------------------------------------------------

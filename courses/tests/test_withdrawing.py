@@ -15,7 +15,9 @@ def english(settings):
 
 @pytest.fixture
 def withdrawn(user_factory, course):
-    user = user_factory(email="gone@example.com", display_name="Gone Learner")
+    user = user_factory(
+        email="gone@example.com", display_name="Gone Learner", language="en"
+    )
     Enrollment.objects.create(
         user=user, course=course, status=Enrollment.Status.WITHDRAWN
     )
@@ -173,3 +175,22 @@ def test_withdrawing_and_rejoining_keeps_every_submission(client, course, learne
     assert Submission.objects.filter(user=learner, homework=homework).count() == 1
     page = client.get("/courses/llm/lectures/1/homework/").content.decode()
     assert "Submitted at" in page
+
+
+def test_an_approved_rejoin_request_is_emailed_as_a_welcome_back(
+    client, course, withdrawn, staff, mailoutbox, django_capture_on_commit_callbacks
+):
+    client.force_login(withdrawn)
+    client.post("/courses/llm/rejoin/", {"note": ""})
+    enrollment = Enrollment.objects.get(user=withdrawn, course=course)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/staff/llm/applications/decide/",
+            {"selected": enrollment.pk, "scope": "selected", "decision": "approved"},
+        )
+
+    (message,) = mailoutbox
+    assert message.to == ["gone@example.com"]
+    assert "Your request to rejoin Large Language Models is approved." in message.body

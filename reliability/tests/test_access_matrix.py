@@ -48,6 +48,14 @@ TOKEN_ONLY = dict.fromkeys(ROLES, DENIED)
 CERTIFICATE_PDF = STAFF | {"learner": OK, "anonymous": DENIED}
 # A job's progress bar: its creator and the staff of its course.
 JOB = STAFF
+# Withdrawing (its confirmation page) is for whoever applied; asking to
+# rejoin for whoever withdrew (no one in this world): not found for others.
+WITHDRAW = dict.fromkeys(ROLES, DENIED) | {
+    "anonymous": LOGIN,
+    "applicant": OK,
+    "learner": OK,
+}
+REJOIN = dict.fromkeys(ROLES, DENIED) | {"anonymous": LOGIN}
 
 # Pages that only a course admin may use (staff of the course get 403).
 ADMIN_ONLY = {
@@ -67,7 +75,9 @@ RULES = [
     (r"^courses/<slug:slug>/(lectures|competition|progress|materials)/", LEARNERS),
     (r"^courses/<slug:slug>/calendar/renew/$", LEARNERS),
     (r"^courses/<slug:slug>/calendar\.ics$", TOKEN_ONLY),
-    (r"^courses/<slug:slug>/(apply|withdraw)/$", SIGNED_IN),
+    (r"^courses/<slug:slug>/apply/$", SIGNED_IN),
+    (r"^courses/<slug:slug>/withdraw/$", WITHDRAW),
+    (r"^courses/<slug:slug>/rejoin/$", REJOIN),
     (r"^courses/<slug:slug>/$", PUBLIC),
     (r"^certificates/<str:code>\.pdf$", CERTIFICATE_PDF),
     (r"^certificates/", PUBLIC),
