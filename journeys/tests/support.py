@@ -62,8 +62,8 @@ class Visitor:
             # axe is injected as a script tag; Koza's CSP rightly refuses it.
             bypass_csp=True,
             java_script_enabled=javascript,
-            has_touch=phone,
-            is_mobile=phone,
+            has_touch=bool(phone),
+            is_mobile=bool(phone),
         )
         self.context.set_default_timeout(15_000)
         if user is not None:

@@ -59,11 +59,16 @@ BROKEN_WORDS = """() => [...document.querySelectorAll(".table th, .table td")]
     const text = cell.textContent.trim();
     if (!text || (cell.tagName === "TD" && (/\\s/.test(text) || text.length > 12)))
       return false;
-    const range = document.createRange();
-    range.selectNodeContents(cell);
-    const tops = new Set([...range.getClientRects()]
-      .filter(r => r.width > 0).map(r => Math.round(r.top)));
-    return tops.size > 1;
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    const tops = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.textContent.trim()) continue;
+      const range = document.createRange();
+      range.selectNodeContents(node);
+      const rects = [...range.getClientRects()].filter(r => r.width > 0);
+      tops.push(...rects.map(r => r.top));
+    }
+    return tops.length && Math.max(...tops) - Math.min(...tops) > 8;
   })
   .map(cell => cell.textContent.trim())"""
 
@@ -87,7 +92,7 @@ def scene(course, survey, learner, staff, user_factory):
     code words; the learner has scored competition entries; applications
     with long affiliations wait for staff."""
     homework = make_homework(course.lectures.get(number=2), shuffle=False)
-    Question.objects.filter(homework=homework, position=0).update(
+    Question.objects.filter(homework=homework, position=1).update(
         text="A **bold** and `code` word."
     )
     competition = make_competition(
@@ -169,7 +174,10 @@ def test_my_submissions_show_status_score_and_select_on_a_phone(
         part.wait_for()
         box = part.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, part
-    assert row.get_by_text("Status").is_visible()  # each value is labelled
+    labels = row.evaluate(
+        """tr => [...tr.cells].map(td => getComputedStyle(td, "::before").content)"""
+    )
+    assert '"Status"' in labels and '"Public score"' in labels  # each value labelled
     me.shot(f"competition-entries-phone{width}")
     me.close()
 
@@ -184,7 +192,7 @@ def test_homework_question_text_flows_inline(
     line = me.page.evaluate(QUESTION_LINE)
 
     assert line["display"] == "block"
-    assert len(set(line["tops"])) == 1, line
+    assert max(line["tops"]) - min(line["tops"]) < 8, line  # one line
     me.close()
 
 
