@@ -15,7 +15,7 @@ from competitions.models import Entry
 from competitions.tests.conftest import load_answers, make_competition
 from courses.models import Enrollment
 from journeys.tests.support import PHONE_WIDTHS, Visitor
-from lms.tests.browser import requires_chromium
+from lms.tests.browser import ARTIFACTS, requires_chromium
 from quizzes.homework.models import Question
 from quizzes.homework.tests.factories import make_homework
 
@@ -178,7 +178,9 @@ def test_my_submissions_show_status_score_and_select_on_a_phone(
         """tr => [...tr.cells].map(td => getComputedStyle(td, "::before").content)"""
     )
     assert '"Status"' in labels and '"Public score"' in labels  # each value labelled
-    me.shot(f"competition-entries-phone{width}")
+    page.locator("#my-entries").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"competition-entries-phone{width}.png"))
     me.close()
 
 
