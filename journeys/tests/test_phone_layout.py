@@ -1,4 +1,4 @@
-"""Every main page, for a learner and for staff, on the phones learners hold
+"""Every main page, for a visitor, a learner and staff, on the phones learners hold
 (360, 390 and 414 px) and on a laptop: no page scrolls sideways, the header
 stays one row, the competition's own submissions show status, score and
 "Select as final" on screen, table headers and single words do not break
@@ -35,6 +35,12 @@ LEARNER_PAGES = {
     "leaderboard": "/courses/llm/competition/leaderboard/",
     "progress": "/courses/llm/progress/",
     "profile": "/accounts/profile/",
+}
+VISITOR_PAGES = {
+    "home": "/",
+    "course": "/courses/llm/",
+    "login": "/accounts/login/",
+    "signup": "/accounts/signup/",
 }
 STAFF_PAGES = {
     "overview": "/staff/llm/",
@@ -149,6 +155,7 @@ def test_learner_and_staff_pages_fit_the_screen(
     device = f"phone{width}" if width != "laptop" else "laptop"
     phone = width if width != "laptop" else False
     for user, role, pages, locale in [
+        (None, "visitor", VISITOR_PAGES, "ja-JP"),
         (learner, "learner", LEARNER_PAGES, "en-US"),
         (staff, "staff", STAFF_PAGES, "ja-JP"),
     ]:
