@@ -115,6 +115,18 @@ def reminder(request: HttpRequest, course: Course) -> HttpResponse:
     if not ids:
         messages.error(request, _("No learner matches this view."))
         return redirect(f"{back}?{query}")
+    if not request.POST.get("confirmed"):
+        return render(
+            request,
+            "completion/staff/reminder_confirm.html",
+            {
+                "course": course,
+                "count": len(ids),
+                "form": form,
+                "filters": filters,
+                "back_url": f"{back}?{query}",
+            },
+        )
     job = services.reminder_start(
         course=course,
         enrollment_ids=ids,
@@ -180,35 +192,52 @@ def overrides(request: HttpRequest, course: Course) -> HttpResponse:
     )
 
 
+def _last_dry_run(course: Course) -> Job | None:
+    return (
+        Job.objects.filter(
+            course=course, kind=services.CERTIFICATION_JOB, state=Job.State.DONE
+        )
+        .filter(result__dry_run=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 @course_staff_required
 def certification(request: HttpRequest, course: Course) -> HttpResponse:
-    """Admins run a dry run, read what would change, then record it; staff
-    can watch."""
+    """Admins run a dry run, read every change it would record, then record
+    it; staff can watch."""
     job = Job.of_course(course, request.GET.get("job"))
     if job is None:
         job = Job.objects.filter(course=course, kind=services.CERTIFICATION_JOB).first()
-    flips_page = None
+    changes_page = None
     tier_counts = []
     if job and job.state == Job.State.DONE and job.result:
-        tiers = {str(t.pk): t for t in CompletionTier.objects.filter(course=course)}
+        tiers = {t.pk: t for t in CompletionTier.objects.filter(course=course)}
         tier_counts = [
-            (tiers.get(tier_id), count)
+            (tiers.get(int(tier_id)) if tier_id not in ("", "None") else None, count)
             for tier_id, count in job.result.get("per_tier", {}).items()
         ]
-        flips_page = Paginator(job.result.get("flips", []), FLIPS_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        changes_page = Paginator(
+            job.result.get("changes", []), FLIPS_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
         users = {
             e.pk: e.user
             for e in Enrollment.objects.filter(
-                pk__in=[f["enrollment"] for f in flips_page]
+                pk__in=[c["enrollment"] for c in changes_page]
             ).select_related("user")
         }
         labels = dict(CompletionRecord.Outcome.choices)
-        for flip in flips_page:
-            flip["user"] = users.get(flip["enrollment"])
-            flip["from_label"] = labels.get(flip["from"], "")
-            flip["to_label"] = labels.get(flip["to"], "")
+        for change in changes_page:
+            change["user"] = users.get(change["enrollment"])
+            change["from_label"] = labels.get(change["from"], "")
+            change["to_label"] = labels.get(change["to"], "")
+            change["from_tier_obj"] = tiers.get(change.get("from_tier"))
+            change["to_tier_obj"] = tiers.get(change.get("to_tier"))
+            change["figures_only"] = (change["from"], change.get("from_tier")) == (
+                change["to"],
+                change.get("to_tier"),
+            )
     return render(
         request,
         "completion/staff/certification.html",
@@ -216,7 +245,7 @@ def certification(request: HttpRequest, course: Course) -> HttpResponse:
             "course": course,
             "job": job,
             "tier_counts": tier_counts,
-            "flips_page": flips_page,
+            "changes_page": changes_page,
             "is_admin": course.is_admin(request.user),
         },
     )
@@ -225,7 +254,16 @@ def certification(request: HttpRequest, course: Course) -> HttpResponse:
 @course_staff_required(admin=True)
 @require_POST
 def certification_start(request: HttpRequest, course: Course) -> HttpResponse:
+    """A dry run starts at once (it changes nothing); recording, which
+    issues and emails certificates, first shows what the last dry run
+    counted and asks to confirm."""
     dry_run = request.POST.get("mode") != "record"
+    if not dry_run and not request.POST.get("confirmed"):
+        return render(
+            request,
+            "completion/staff/certification_confirm.html",
+            {"course": course, "dry_run": _last_dry_run(course)},
+        )
     job = services.certification_start(course=course, dry_run=dry_run, by=request.user)
     url = reverse("staff_completion_run", args=[course.slug])
     return redirect(f"{url}?{urlencode({'job': job.pk})}")

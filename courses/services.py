@@ -96,6 +96,19 @@ def enrollment_withdraw(*, enrollment: Enrollment) -> None:
 
 
 @transaction.atomic
+def decision_targets(
+    *, course: Course, enrollments: QuerySet[Enrollment], status: str
+) -> QuerySet[Enrollment]:
+    """The applications a decision would change (and email): those of the
+    course not already in `status`, withdrawn ones left alone. The
+    confirmation step counts these, so it says what the decision does."""
+    return (
+        Enrollment.objects.filter(course=course, pk__in=enrollments.values("pk"))
+        .exclude(status=status)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+    )
+
+
 def enrollments_decide(
     *,
     course: Course,
@@ -116,11 +129,7 @@ def enrollments_decide(
     # Lock the course row: two staff approving at once cannot both take the
     # last places.
     course = Course.objects.select_for_update().get(pk=course.pk)
-    targets = (
-        Enrollment.objects.filter(course=course, pk__in=enrollments.values("pk"))
-        .exclude(status=status)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-    )
+    targets = decision_targets(course=course, enrollments=enrollments, status=status)
     count = targets.count()
     if not count:
         return DecisionResult(count=0, job=None)

@@ -268,10 +268,16 @@ def test_staff_email_the_learners_of_a_filtered_view(
     homework_score(learner, weeks[1], 5)
     client.force_login(staff)
 
+    form = {"q": "busy", "subject": "Week 3", "body": "Two weeks left."}
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post("/staff/llm/completion/remind/", form)
+    assert "1 learner will receive this email" in confirm.text
+    assert "Two weeks left." in confirm.text
+    assert mail.outbox == [], "nothing is sent before it is confirmed"
+
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            "/staff/llm/completion/remind/",
-            {"q": "busy", "subject": "Week 3", "body": "Two weeks left."},
+            "/staff/llm/completion/remind/", form | {"confirmed": "1"}
         )
 
     assert response.status_code == 302
