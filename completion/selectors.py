@@ -187,6 +187,46 @@ def tiers_with_criteria(course: Course, metrics: Metrics) -> list[dict]:
     return tiers
 
 
+def rule_totals(course: Course) -> dict:
+    """What "N of …" counts against on the rules page: the published
+    homework and surveys (one query)."""
+    from quizzes.surveys.models import Survey
+
+    def published(model) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                model.objects.filter(lecture__course=OuterRef("pk"), published=True)
+                .order_by()
+                .values("lecture__course")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return (
+        Course.objects.filter(pk=course.pk)
+        .annotate(weeks=published(Homework), surveys=published(Survey))
+        .values("weeks", "surveys")
+        .get()
+    )
+
+
+def recorded_tier_counts(course: Course) -> dict[int | None, int]:
+    """Completing learners per final tier in the recorded decisions (the
+    same final outcome the dashboard and certificates read)."""
+    return dict(
+        CompletionRecord.objects.filter(course=course)
+        .with_final_decision()
+        .filter(final_outcome=Outcome.COMPLETE)
+        .order_by()
+        .values("final_tier")
+        .annotate(n=Count("pk"))
+        .values_list("final_tier", "n")
+    )
+
+
 # The weekly grid ----------------------------------------------------------
 
 
@@ -342,10 +382,18 @@ def dashboard_rows(
     return rows.order_by(*order, "pk")
 
 
-def at_risk_q(course: Course, *, now) -> Q:
-    """Learners who cannot complete any more (even passing every homework and
-    summary still to come would not reach the first tier), or who missed both
-    the homework and the summary of the last two weeks already due."""
+@dataclass(frozen=True)
+class AtRisk:
+    """What "at risk" is measured against at a time: the first tier's needs,
+    the weeks still to come, and the last two weeks already due."""
+
+    need_passed: int
+    need_summaries: int
+    remaining: int
+    last_two: list[tuple[int, int]]  # (homework id, lecture id)
+
+
+def at_risk_inputs(course: Course, *, now) -> AtRisk:
     homeworks = Homework.objects.filter(lecture__course=course, published=True)
     lectures = Lecture.objects.filter(course=course, published=True).count()
     due = list(
@@ -353,29 +401,39 @@ def at_risk_q(course: Course, *, now) -> Q:
         .order_by("-due_at")
         .values_list("pk", "lecture_id")
     )
-    remaining = lectures - len(due)
-    need_passed = _required(course, Kind.HOMEWORK_WEEKS_PASSED)
-    need_summaries = max(
-        _required(course, Kind.SUMMARIES_SUBMITTED),
-        _required(course, Kind.SUMMARIES_ACCEPTED),
+    return AtRisk(
+        need_passed=_required(course, Kind.HOMEWORK_WEEKS_PASSED),
+        need_summaries=max(
+            _required(course, Kind.SUMMARIES_SUBMITTED),
+            _required(course, Kind.SUMMARIES_ACCEPTED),
+        ),
+        remaining=lectures - len(due),
+        last_two=due[:2] if len(due) >= 2 else [],
     )
-    condition = Q(weeks_passed__lt=need_passed - remaining) | Q(
-        summaries__lt=need_summaries - remaining
+
+
+def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
+    """Learners who cannot complete any more (even passing every homework and
+    summary still to come would not reach the first tier), or who missed both
+    the homework and the summary of the last two weeks already due. The
+    dashboard states this definition from the same `AtRisk` numbers."""
+    risk = risk or at_risk_inputs(course, now=now)
+    condition = Q(weeks_passed__lt=risk.need_passed - risk.remaining) | Q(
+        summaries__lt=risk.need_summaries - risk.remaining
     )
-    if len(due) >= 2:
-        last_two = due[:2]
+    if risk.last_two:
         condition |= ~Q(
             Exists(
                 Submission.objects.filter(
                     user_id=OuterRef("user_id"),
-                    homework_id__in=[pk for pk, _ in last_two],
+                    homework_id__in=[pk for pk, _ in risk.last_two],
                 )
             )
         ) & ~Q(
             Exists(
                 SurveyResponse.objects.filter(
                     user_id=OuterRef("user_id"),
-                    survey__lecture_id__in=[lecture for _, lecture in last_two],
+                    survey__lecture_id__in=[lecture for _, lecture in risk.last_two],
                 )
             )
         )

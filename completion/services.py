@@ -30,6 +30,7 @@ from completion.models import (
     CertificateSeries,
     CompletionOverride,
     CompletionRecord,
+    CompletionRule,
     CompletionTier,
     PrintedName,
     final_decision,
@@ -104,11 +105,16 @@ def certification_compute(
     dry_run: bool,
     progress=None,
     issue_certificates: bool = True,
+    tiers: list[TierRules] | None = None,
 ) -> RunSummary:
     """Decide every approved learner's outcome from `metrics` (keyed by
     enrollment id) and, unless `dry_run`, write the records that changed
-    (and, with `issue_certificates`, certify whoever completes)."""
-    tiers = course_tiers(course)
+    (and, with `issue_certificates`, certify whoever completes). `tiers`,
+    rules not saved yet (a dry run only): what the rules page previews."""
+    if tiers is None:
+        tiers = course_tiers(course)
+    else:
+        assert dry_run, "unsaved rules are only ever previewed"
     existing = {
         row["enrollment_id"]: row
         for row in CompletionRecord.objects.filter(course=course).values(
@@ -526,6 +532,38 @@ def certificate_correction_deny(
             by=by,
             detail={"correction": correction.pk, "note": note.strip()},
         )
+
+
+@transaction.atomic
+def completion_rules_save(*, course: Course, spec: list[dict]) -> None:
+    """Save tiers and criteria as the rules page sends them (`RulesForm.spec`):
+    names, and per criterion a threshold or None for "not used". A tier with
+    `tier` None is added above the others. Records are not touched: the next
+    certification run (or the nightly one) decides with the new rules."""
+    top_rank = max(
+        CompletionTier.objects.filter(course=course).values_list("rank", flat=True),
+        default=0,
+    )
+    for item in spec:
+        tier = item["tier"]
+        if tier is None:
+            top_rank += 1
+            tier = CompletionTier.objects.create(
+                course=course,
+                rank=top_rank,
+                name_ja=item["name_ja"],
+                name_en=item["name_en"],
+            )
+        elif (tier.name_ja, tier.name_en) != (item["name_ja"], item["name_en"]):
+            tier.name_ja, tier.name_en = item["name_ja"], item["name_en"]
+            tier.save(update_fields=["name_ja", "name_en"])
+        unused = [kind for kind, value in item["rules"].items() if value is None]
+        CompletionRule.objects.filter(tier=tier, kind__in=unused).delete()
+        for kind, threshold in item["rules"].items():
+            if threshold is not None:
+                CompletionRule.objects.update_or_create(
+                    tier=tier, kind=kind, defaults={"threshold": threshold}
+                )
 
 
 def completion_override(

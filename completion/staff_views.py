@@ -2,21 +2,25 @@
 list, reminders and certification runs."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from completion import selectors, services
 from completion.forms import (
+    NEW_TIER_ID,
     CorrectionDecisionForm,
     DashboardFilterForm,
     OverrideForm,
     ReminderForm,
     RevokeForm,
+    RulesForm,
 )
 from completion.models import (
     Certificate,
@@ -81,6 +85,7 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         + ("?" + urlencode(query) if query else ""),
         "job": Job.of_course(course, request.GET.get("job")),
         "reminder_form": ReminderForm(),
+        "at_risk": selectors.at_risk_inputs(course, now=timezone.now()),
     }
     return render_partial(
         request,
@@ -354,3 +359,98 @@ def _certificate_action(request: HttpRequest, course: Course) -> None:
             messages.success(request, _("The correction was denied."))
     except services.CertificateError as error:
         messages.error(request, str(error))
+
+
+def _rules_form(course: Course, data=None) -> RulesForm:
+    tiers = list(CompletionTier.objects.filter(course=course).prefetch_related("rules"))
+    return RulesForm(data, tiers=tiers, totals=selectors.rule_totals(course))
+
+
+def _rules_preview(course: Course, form: RulesForm) -> dict | None:
+    """How many learners each tier would hold with the rules on the form,
+    decided by the certification's own code (`certification_compute`, dry)
+    from the same metrics, next to how many the recorded decisions hold."""
+    if not form.is_valid():
+        return None
+    tiers = form.tier_rules()
+    summary = services.certification_compute(
+        course=course,
+        metrics=selectors.learner_metrics(course),
+        dry_run=True,
+        tiers=tiers,
+    )
+    recorded = selectors.recorded_tier_counts(course)
+    names = {
+        (item["tier"].pk if item["tier"] else NEW_TIER_ID): item for item in form.spec()
+    }
+    rows = [
+        {
+            "name_ja": names[t.tier_id]["name_ja"],
+            "name_en": names[t.tier_id]["name_en"],
+            "count": summary.per_tier.get(t.tier_id, 0),
+            "recorded": recorded.get(t.tier_id, 0),
+            "unreachable": not t.rules,
+            "is_new": t.tier_id == NEW_TIER_ID,
+        }
+        for t in sorted(tiers, key=lambda t: t.rank)
+    ]
+    return {
+        "rows": rows,
+        "learners": summary.learners,
+        "complete": summary.complete,
+        "incomplete": summary.learners - summary.complete,
+        "recorded_complete": sum(recorded.values()),
+        "flip_count": len(summary.flips),
+    }
+
+
+@course_staff_required
+def rules(request: HttpRequest, course: Course) -> HttpResponse:
+    """Completion tiers and their criteria in plain words, with how many
+    learners each tier would hold before saving. Staff read and preview;
+    admins save."""
+    is_admin = course.is_admin(request.user)
+    if request.method == "POST":
+        form = _rules_form(course, request.POST)
+        if request.POST.get("action") == "save":
+            if not is_admin:
+                raise PermissionDenied
+            if form.is_valid():
+                services.completion_rules_save(course=course, spec=form.spec())
+                messages.success(
+                    request,
+                    _(
+                        "The completion rules are saved. Records change at the "
+                        "next certification run."
+                    ),
+                )
+                return redirect("staff_completion_rules", course.slug)
+    else:
+        form = _rules_form(course)
+        form = _rules_form(course, _initial_data(form))
+    context = {
+        "course": course,
+        "form": form,
+        "rows": form.rows(),
+        "preview": _rules_preview(course, form),
+        "is_admin": is_admin,
+    }
+    return render_partial(
+        request,
+        "completion/staff/rules.html",
+        context,
+        partial="rules-preview",
+        target="rules-preview",
+    )
+
+
+def _initial_data(form: RulesForm) -> QueryDict:
+    """The saved rules as form data, so the first preview is of them."""
+    data = QueryDict(mutable=True)
+    for name, field in form.fields.items():
+        value = field.initial
+        if value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = str(value)
+    return data

@@ -147,7 +147,8 @@ def test_checked_rows_are_decided_in_one_job(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"{URL}decide/", {"decision": "rejected", "selected": chosen, "confirmed": "1"}
+            f"{URL}decide/",
+            {"decision": "rejected", "selected": chosen, "confirmed": "1"},
         )
 
     job = Job.objects.get(kind="decision_emails")
@@ -201,7 +202,9 @@ def test_approving_over_capacity_is_refused_with_a_clear_message(
     client.force_login(staff)
 
     response = client.post(
-        f"{URL}decide/", {"decision": "approved", "scope": "filter", "confirmed": "1"}, follow=True
+        f"{URL}decide/",
+        {"decision": "approved", "scope": "filter", "confirmed": "1"},
+        follow=True,
     )
 
     assert "would exceed the capacity of 10" in response.text
@@ -216,7 +219,9 @@ def test_approving_up_to_capacity_is_allowed(client, staff, course, make_applica
     make_applicants(10)
     client.force_login(staff)
 
-    client.post(f"{URL}decide/", {"decision": "approved", "scope": "filter", "confirmed": "1"})
+    client.post(
+        f"{URL}decide/", {"decision": "approved", "scope": "filter", "confirmed": "1"}
+    )
 
     assert Enrollment.objects.filter(status="approved").count() == 10
 
@@ -277,7 +282,9 @@ def test_the_page_shows_the_progress_of_a_bulk_decision(
     client.force_login(staff)
 
     response = client.post(
-        f"{URL}decide/", {"decision": "waitlisted", "scope": "filter", "confirmed": "1"}, follow=True
+        f"{URL}decide/",
+        {"decision": "waitlisted", "scope": "filter", "confirmed": "1"},
+        follow=True,
     )
 
     job = Job.objects.get()
