@@ -242,7 +242,7 @@ class RulesForm(forms.Form):
                     max_value=_RULE_MAX[kind],
                     max_digits=8,
                     decimal_places=2,
-                    initial=initial.normalize() if initial is not None else None,
+                    initial=f"{initial.normalize():f}" if initial is not None else None,
                     widget=forms.NumberInput(
                         attrs={"class": "threshold", "step": "any", "min": 0}
                     ),

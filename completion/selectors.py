@@ -218,7 +218,7 @@ def recorded_tier_counts(course: Course) -> dict[int | None, int]:
     same final outcome the dashboard and certificates read)."""
     return dict(
         CompletionRecord.objects.filter(course=course)
-        .with_final_decision()
+        .annotate(**final_decision_sql())
         .filter(final_outcome=Outcome.COMPLETE)
         .order_by()
         .values("final_tier")

@@ -197,6 +197,7 @@ def test_the_rules_page_costs_the_same_queries_for_any_cohort(
 ):
     client.force_login(staff)
     bulk_learners(course, 3)
+    client.get(URL)  # the session and caches warm
     with CaptureQueriesContext(connection) as few:
         client.get(URL)
     bulk_learners(course, 40, prefix="more")
@@ -232,8 +233,8 @@ def test_the_dry_run_lists_every_record_it_counts_paginated(
     assert "60 records would change" in first
     assert "60 records change" in first
     assert "Page 1 of 2" in first
-    assert first.count("Figures only (same outcome)") == 50
-    assert second.count("Figures only (same outcome)") == 10
+    assert first.count('class="change-row"') == 50
+    assert second.count('class="change-row"') == 10
     assert "60 of 60 (100%)" in first
 
 

@@ -24,10 +24,14 @@ def queue(survey, user_factory, course):
     for name, text, fields in [
         ("long", "トランスフォーマーの注意機構について詳しく学びました。" * 2, {}),
         ("short", "注意機構を学んだ。" * 2 + "終", {}),
-        ("late", "位置埋め込みと注意機構の関係がよく分かりました。", {"late": True}),
+        (
+            "late",
+            "位置埋め込みと注意機構の関係がよく分かりました。" * 2,
+            {"late": True},
+        ),
         (
             "sent_back",
-            "要約を書き直してください、と言われた要約です。",
+            "要約を書き直してください、と言われた要約です。" * 2,
             {"review_state": "needs_revision", "review_comment": "もっと具体的に"},
         ),
     ]:
@@ -80,7 +84,7 @@ def test_filters_narrow_the_queue_to_what_needs_a_closer_look(
 ):
     CopyPair.objects.create(
         survey=survey,
-        kind="exact",
+        kind="pair",
         response=queue["long"],
         other=queue["short"],
         similarity=1.0,
@@ -126,7 +130,7 @@ def test_bulk_accept_with_nothing_selected_says_so(client, staff, queue):
     client.force_login(staff)
 
     page = client.post(
-        _url("staff_survey_accept_selected"), {"selected": ["x", "\x00"]}, follow=True
+        _url("staff_survey_accept_selected"), {"selected": ["x", "", "-1"]}, follow=True
     )
 
     assert "Select at least one summary that is not accepted." in page.text
