@@ -298,15 +298,21 @@ SORTS = {
 }
 
 
-def _required(course: Course, kind: str) -> int:
-    """The lowest threshold among the first tier's rules of this kind (what
-    completing needs at least), 0 when no such rule."""
-    rule = (
-        CompletionRule.objects.filter(tier__course=course, kind=kind)
+def _required(course: Course, *kinds: str) -> dict[str, int]:
+    """Per kind, the threshold of the lowest-ranked tier that has a rule of
+    that kind (what completing needs at least), 0 when no tier has one; one
+    query for all the kinds."""
+    required = dict.fromkeys(kinds, 0)
+    seen = set()
+    for kind, threshold in (
+        CompletionRule.objects.filter(tier__course=course, kind__in=kinds)
         .order_by("tier__rank")
-        .first()
-    )
-    return int(rule.threshold) if rule else 0
+        .values_list("kind", "threshold")
+    ):
+        if kind not in seen:
+            seen.add(kind)
+            required[kind] = int(threshold)
+    return required
 
 
 def dashboard_rows(
@@ -320,6 +326,7 @@ def dashboard_rows(
     sort: str = "name",
     descending: bool = False,
     now=None,
+    risk: "AtRisk | None" = None,
 ) -> QuerySet:
     """Approved enrollments with their totals and final outcome as SQL
     annotations, so sorting, filtering and paging all happen in the database
@@ -376,7 +383,7 @@ def dashboard_rows(
             Q(user__email__icontains=q) | Q(user__display_name__icontains=q)
         )
     if at_risk:
-        rows = rows.filter(at_risk_q(course, now=now))
+        rows = rows.filter(at_risk_q(course, now=now, risk=risk))
     fields = SORTS.get(sort, SORTS["name"])
     order = [("-" + f if descending else f) for f in fields[:1]] + list(fields[1:])
     return rows.order_by(*order, "pk")
@@ -401,11 +408,16 @@ def at_risk_inputs(course: Course, *, now) -> AtRisk:
         .order_by("-due_at")
         .values_list("pk", "lecture_id")
     )
+    required = _required(
+        course,
+        Kind.HOMEWORK_WEEKS_PASSED,
+        Kind.SUMMARIES_SUBMITTED,
+        Kind.SUMMARIES_ACCEPTED,
+    )
     return AtRisk(
-        need_passed=_required(course, Kind.HOMEWORK_WEEKS_PASSED),
+        need_passed=required[Kind.HOMEWORK_WEEKS_PASSED],
         need_summaries=max(
-            _required(course, Kind.SUMMARIES_SUBMITTED),
-            _required(course, Kind.SUMMARIES_ACCEPTED),
+            required[Kind.SUMMARIES_SUBMITTED], required[Kind.SUMMARIES_ACCEPTED]
         ),
         remaining=lectures - len(due),
         last_two=due[:2] if len(due) >= 2 else [],

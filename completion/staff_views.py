@@ -40,7 +40,7 @@ PAGE_SIZE = 50
 FLIPS_PAGE_SIZE = 50
 
 
-def _filtered_rows(request: HttpRequest, course: Course, data):
+def _filtered_rows(request: HttpRequest, course: Course, data, risk=None):
     form = DashboardFilterForm(data, course=course)
     filters = form.filters()
     sort = filters.get("sort") or "name"
@@ -53,13 +53,17 @@ def _filtered_rows(request: HttpRequest, course: Course, data):
         q=filters["q"],
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
+        risk=risk,
     )
     return form, filters, rows
 
 
 @course_staff_required
 def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
-    form, filters, rows = _filtered_rows(request, course, request.GET)
+    # "At risk" is measured once: the filter and its definition beside it
+    # read the same numbers.
+    risk = selectors.at_risk_inputs(course, now=timezone.now())
+    form, filters, rows = _filtered_rows(request, course, request.GET, risk=risk)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     weeks = selectors.course_weeks(course)
     grid = selectors.week_grid(course, [e.user_id for e in page])
@@ -85,7 +89,7 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         + ("?" + urlencode(query) if query else ""),
         "job": Job.of_course(course, request.GET.get("job")),
         "reminder_form": ReminderForm(),
-        "at_risk": selectors.at_risk_inputs(course, now=timezone.now()),
+        "at_risk": risk,
     }
     return render_partial(
         request,
