@@ -401,13 +401,23 @@ class AtRisk:
 
 
 def at_risk_inputs(course: Course, *, now) -> AtRisk:
-    homeworks = Homework.objects.filter(lecture__course=course, published=True)
-    lectures = Lecture.objects.filter(course=course, published=True).count()
-    due = list(
-        homeworks.filter(due_at__lte=now)
-        .order_by("-due_at")
-        .values_list("pk", "lecture_id")
-    )
+    """Two queries: the lectures with their homework, and the first tier's
+    needs."""
+    lectures = 0
+    due = []
+    for lecture_id, published, homework_id, homework_published, due_at in (
+        Lecture.objects.filter(course=course)
+        .order_by()
+        .values_list(
+            "pk", "published", "homework__pk", "homework__published", "homework__due_at"
+        )
+    ):
+        lectures += published
+        if homework_published and due_at <= now:
+            due.append((due_at, homework_id, lecture_id))
+    due = [
+        (homework_id, lecture_id) for _, homework_id, lecture_id in sorted(due)[::-1]
+    ]
     required = _required(
         course,
         Kind.HOMEWORK_WEEKS_PASSED,
