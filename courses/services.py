@@ -195,6 +195,17 @@ def calendar_token_regenerate(*, enrollment: Enrollment) -> str:
     return enrollment.ensure_calendar_token()
 
 
+def announcement_recipients(*, course: Course) -> QuerySet[User]:
+    """Who an emailed announcement reaches: the approved learners who have
+    not turned announcement emails off (the confirmation counts these)."""
+    return User.objects.filter(
+        is_active=True,
+        announcement_emails=True,
+        enrollments__course=course,
+        enrollments__status=Enrollment.Status.APPROVED,
+    )
+
+
 @transaction.atomic
 def announcement_post(
     *, course: Course, author: User, title: str, body: str, send_email: bool
@@ -206,12 +217,7 @@ def announcement_post(
     )
     if not send_email:
         return announcement
-    recipients = User.objects.filter(
-        is_active=True,
-        announcement_emails=True,
-        enrollments__course=course,
-        enrollments__status=Enrollment.Status.APPROVED,
-    ).values_list("pk", flat=True)
+    recipients = announcement_recipients(course=course).values_list("pk", flat=True)
     AnnouncementDelivery.objects.bulk_create(
         (
             AnnouncementDelivery(announcement=announcement, user_id=user_id)

@@ -181,7 +181,17 @@ def application_reopen(
 @course_staff_required
 def announcements(request: HttpRequest, course: Course) -> HttpResponse:
     form = AnnouncementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    confirm_count = None
+    posting = request.method == "POST" and not request.POST.get("edit")
+    if (
+        posting
+        and form.is_valid()
+        and form.cleaned_data["send_email"]
+        and not request.POST.get("confirmed")
+    ):
+        # Emailing every learner asks first, saying how many it reaches.
+        confirm_count = services.announcement_recipients(course=course).count()
+    elif posting and form.is_valid():
         announcement = services.announcement_post(
             course=course,
             author=request.user,
@@ -205,6 +215,7 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
             "form": form,
             "job": job,
             "announcements": course.announcements.select_related("email_job")[:50],
+            "confirm_count": confirm_count,
         },
         partial="announcement-form" if request.method == "POST" else None,
     )
