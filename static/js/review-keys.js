@@ -35,7 +35,7 @@
         event.preventDefault();
         const button = event.target.form.querySelector('[data-review-key="r"]');
         advanceFrom = event.target.closest("[data-review-row]").id;
-        event.target.form.requestSubmit(button);
+        button.click(); // htmx sends the button clicked (its name and value)
       } else if (event.key === "Escape") {
         event.target.blur();
         mark(current);
@@ -55,7 +55,7 @@
       case "a": {
         const button = row.querySelector('[data-review-key="a"]');
         advanceFrom = row.id;
-        button.form.requestSubmit(button);
+        button.click();
         break;
       }
       case "r":
