@@ -95,7 +95,6 @@ def enrollment_withdraw(*, enrollment: Enrollment) -> None:
     enrollment.refresh_from_db()
 
 
-@transaction.atomic
 def decision_targets(
     *, course: Course, enrollments: QuerySet[Enrollment], status: str
 ) -> QuerySet[Enrollment]:
@@ -109,6 +108,7 @@ def decision_targets(
     )
 
 
+@transaction.atomic
 def enrollments_decide(
     *,
     course: Course,
