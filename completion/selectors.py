@@ -246,6 +246,46 @@ def tiers_with_criteria(course: Course, metrics: Metrics) -> list[dict]:
     return tiers
 
 
+def rule_totals(course: Course) -> dict:
+    """What "N of …" counts against on the rules page: the published
+    homework and surveys (one query)."""
+    from quizzes.surveys.models import Survey
+
+    def published(model) -> Coalesce:
+        return Coalesce(
+            Subquery(
+                model.objects.filter(lecture__course=OuterRef("pk"), published=True)
+                .order_by()
+                .values("lecture__course")
+                .annotate(n=Count("pk"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    return (
+        Course.objects.filter(pk=course.pk)
+        .annotate(weeks=published(Homework), surveys=published(Survey))
+        .values("weeks", "surveys")
+        .get()
+    )
+
+
+def recorded_tier_counts(course: Course) -> dict[int | None, int]:
+    """Completing learners per final tier in the recorded decisions (the
+    same final outcome the dashboard and certificates read)."""
+    return dict(
+        CompletionRecord.objects.filter(course=course)
+        .annotate(**final_decision_sql())
+        .filter(final_outcome=Outcome.COMPLETE)
+        .order_by()
+        .values("final_tier")
+        .annotate(n=Count("pk"))
+        .values_list("final_tier", "n")
+    )
+
+
 # The weekly grid ----------------------------------------------------------
 
 
@@ -317,15 +357,21 @@ SORTS = {
 }
 
 
-def _required(course: Course, kind: str) -> int:
-    """The lowest threshold among the first tier's rules of this kind (what
-    completing needs at least), 0 when no such rule."""
-    rule = (
-        CompletionRule.objects.filter(tier__course=course, kind=kind)
+def _required(course: Course, *kinds: str) -> dict[str, int]:
+    """Per kind, the threshold of the lowest-ranked tier that has a rule of
+    that kind (what completing needs at least), 0 when no tier has one; one
+    query for all the kinds."""
+    required = dict.fromkeys(kinds, 0)
+    seen = set()
+    for kind, threshold in (
+        CompletionRule.objects.filter(tier__course=course, kind__in=kinds)
         .order_by("tier__rank")
-        .first()
-    )
-    return int(rule.threshold) if rule else 0
+        .values_list("kind", "threshold")
+    ):
+        if kind not in seen:
+            seen.add(kind)
+            required[kind] = int(threshold)
+    return required
 
 
 def dashboard_rows(
@@ -339,6 +385,7 @@ def dashboard_rows(
     sort: str = "name",
     descending: bool = False,
     now=None,
+    risk: "AtRisk | None" = None,
 ) -> QuerySet:
     """Approved enrollments with their totals and final outcome as SQL
     annotations, so sorting, filtering and paging all happen in the database
@@ -395,46 +442,79 @@ def dashboard_rows(
             Q(user__email__icontains=q) | Q(user__display_name__icontains=q)
         )
     if at_risk:
-        rows = rows.filter(at_risk_q(course, now=now))
+        rows = rows.filter(at_risk_q(course, now=now, risk=risk))
     fields = SORTS.get(sort, SORTS["name"])
     order = [("-" + f if descending else f) for f in fields[:1]] + list(fields[1:])
     return rows.order_by(*order, "pk")
 
 
-def at_risk_q(course: Course, *, now) -> Q:
+@dataclass(frozen=True)
+class AtRisk:
+    """What "at risk" is measured against at a time: the first tier's needs,
+    the weeks still to come, and the last two weeks already due."""
+
+    need_passed: int
+    need_summaries: int
+    remaining: int
+    last_two: list[tuple[int, int]]  # (homework id, lecture id)
+
+
+def at_risk_inputs(course: Course, *, now) -> AtRisk:
+    """Two queries: the lectures with their homework, and the first tier's
+    needs."""
+    lectures = 0
+    due = []
+    for lecture_id, published, homework_id, homework_published, due_at in (
+        Lecture.objects.filter(course=course)
+        .order_by()
+        .values_list(
+            "pk", "published", "homework__pk", "homework__published", "homework__due_at"
+        )
+    ):
+        lectures += published
+        if homework_published and due_at <= now:
+            due.append((due_at, homework_id, lecture_id))
+    due = [
+        (homework_id, lecture_id) for _, homework_id, lecture_id in sorted(due)[::-1]
+    ]
+    required = _required(
+        course,
+        Kind.HOMEWORK_WEEKS_PASSED,
+        Kind.SUMMARIES_SUBMITTED,
+        Kind.SUMMARIES_ACCEPTED,
+    )
+    return AtRisk(
+        need_passed=required[Kind.HOMEWORK_WEEKS_PASSED],
+        need_summaries=max(
+            required[Kind.SUMMARIES_SUBMITTED], required[Kind.SUMMARIES_ACCEPTED]
+        ),
+        remaining=lectures - len(due),
+        last_two=due[:2] if len(due) >= 2 else [],
+    )
+
+
+def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
     """Learners who cannot complete any more (even passing every homework and
     summary still to come would not reach the first tier), or who missed both
-    the homework and the summary of the last two weeks already due."""
-    homeworks = Homework.objects.filter(lecture__course=course, published=True)
-    lectures = Lecture.objects.filter(course=course, published=True).count()
-    due = list(
-        homeworks.filter(due_at__lte=now)
-        .order_by("-due_at")
-        .values_list("pk", "lecture_id")
+    the homework and the summary of the last two weeks already due. The
+    dashboard states this definition from the same `AtRisk` numbers."""
+    risk = risk or at_risk_inputs(course, now=now)
+    condition = Q(weeks_passed__lt=risk.need_passed - risk.remaining) | Q(
+        summaries__lt=risk.need_summaries - risk.remaining
     )
-    remaining = lectures - len(due)
-    need_passed = _required(course, Kind.HOMEWORK_WEEKS_PASSED)
-    need_summaries = max(
-        _required(course, Kind.SUMMARIES_SUBMITTED),
-        _required(course, Kind.SUMMARIES_ACCEPTED),
-    )
-    condition = Q(weeks_passed__lt=need_passed - remaining) | Q(
-        summaries__lt=need_summaries - remaining
-    )
-    if len(due) >= 2:
-        last_two = due[:2]
+    if risk.last_two:
         condition |= ~Q(
             Exists(
                 Submission.objects.filter(
                     user_id=OuterRef("user_id"),
-                    homework_id__in=[pk for pk, _ in last_two],
+                    homework_id__in=[pk for pk, _ in risk.last_two],
                 )
             )
         ) & ~Q(
             Exists(
                 SurveyResponse.objects.filter(
                     user_id=OuterRef("user_id"),
-                    survey__lecture_id__in=[lecture for _, lecture in last_two],
+                    survey__lecture_id__in=[lecture for _, lecture in risk.last_two],
                 )
             )
         )

@@ -30,6 +30,7 @@ from completion.models import (
     CertificateSeries,
     CompletionOverride,
     CompletionRecord,
+    CompletionRule,
     CompletionTier,
     PrintedName,
     final_decision,
@@ -50,8 +51,14 @@ class RunSummary:
     complete: int = 0
     per_tier: dict[int, int] = field(default_factory=dict)
     flips: list[dict] = field(default_factory=list)
+    # Every record the run writes (or, dry, would write), so the count of
+    # changes and the list staff read are the same thing.
+    changes: list[dict] = field(default_factory=list)
     changed: int = 0
     certificates_issued: int = 0
+    # Completing learners who have no certificate yet: what recording would
+    # issue (and email), said before anyone confirms it.
+    would_certify: int = 0
 
     def as_json(self) -> dict:
         return {
@@ -60,8 +67,10 @@ class RunSummary:
             "per_tier": {str(k): v for k, v in self.per_tier.items()},
             "flips": self.flips[:500],
             "flip_count": len(self.flips),
+            "changes": self.changes,
             "changed": self.changed,
             "certificates_issued": self.certificates_issued,
+            "would_certify": self.would_certify,
         }
 
 
@@ -96,11 +105,16 @@ def certification_compute(
     dry_run: bool,
     progress=None,
     issue_certificates: bool = True,
+    tiers: list[TierRules] | None = None,
 ) -> RunSummary:
     """Decide every approved learner's outcome from `metrics` (keyed by
     enrollment id) and, unless `dry_run`, write the records that changed
-    (and, with `issue_certificates`, certify whoever completes)."""
-    tiers = course_tiers(course)
+    (and, with `issue_certificates`, certify whoever completes). `tiers`,
+    rules not saved yet (a dry run only): what the rules page previews."""
+    if tiers is None:
+        tiers = course_tiers(course)
+    else:
+        assert dry_run, "unsaved rules are only ever previewed"
     existing = {
         row["enrollment_id"]: row
         for row in CompletionRecord.objects.filter(course=course).values(
@@ -111,6 +125,7 @@ def certification_compute(
     now = timezone.now()
     summary = RunSummary(learners=len(metrics))
     tier_counts: Counter = Counter()
+    completing: list[int] = []
     to_create: list[tuple] = []  # (enrollment id, metrics, outcome, tier id)
     to_update: list[CompletionRecord] = []
     for enrollment_id, learner_metrics in metrics.items():
@@ -127,14 +142,18 @@ def certification_compute(
         if final_outcome == Outcome.COMPLETE:
             summary.complete += 1
             tier_counts[final_tier] += 1
+            completing.append(enrollment_id)
         if old is None:
             if final_outcome == Outcome.COMPLETE:
                 summary.flips.append(
                     {"enrollment": enrollment_id, "from": "", "to": final_outcome}
                 )
+            summary.changes.append(
+                _change(enrollment_id, ("", None), (final_outcome, final_tier))
+            )
             to_create.append((enrollment_id, learner_json, outcome, tier_id))
             continue
-        old_final, _ = final_decision(
+        old_final, old_final_tier = final_decision(
             outcome=old["outcome"],
             tier_id=old["tier_id"],
             override_outcome=old["override_outcome"],
@@ -149,6 +168,13 @@ def certification_compute(
             or old["tier_id"] != tier_id
             or old["metrics"] != learner_json
         ):
+            summary.changes.append(
+                _change(
+                    enrollment_id,
+                    (old_final, old_final_tier),
+                    (final_outcome, final_tier),
+                )
+            )
             to_update.append(
                 CompletionRecord(
                     pk=old["id"],
@@ -159,6 +185,12 @@ def certification_compute(
                 )
             )
     summary.per_tier = dict(tier_counts)
+    certified = set(
+        Certificate.objects.filter(course=course).values_list(
+            "enrollment_id", flat=True
+        )
+    )
+    summary.would_certify = sum(1 for e in completing if e not in certified)
     summary.changed = len(to_create) + len(to_update)
     if dry_run:
         return summary
@@ -187,6 +219,19 @@ def certification_compute(
     if issue_certificates:
         summary.certificates_issued = certificates_issue(course=course)
     return summary
+
+
+def _change(enrollment_id: int, old: tuple, new: tuple) -> dict:
+    """One record's change as staff read it: the final outcome and tier
+    before and after (the same before and after when only the figures it was
+    decided on moved)."""
+    return {
+        "enrollment": enrollment_id,
+        "from": old[0],
+        "from_tier": old[1],
+        "to": new[0],
+        "to_tier": new[1],
+    }
 
 
 _NEW_RECORDS_TABLE = """
@@ -489,6 +534,38 @@ def certificate_correction_deny(
         )
 
 
+@transaction.atomic
+def completion_rules_save(*, course: Course, spec: list[dict]) -> None:
+    """Save tiers and criteria as the rules page sends them (`RulesForm.spec`):
+    names, and per criterion a threshold or None for "not used". A tier with
+    `tier` None is added above the others. Records are not touched: the next
+    certification run (or the nightly one) decides with the new rules."""
+    top_rank = max(
+        CompletionTier.objects.filter(course=course).values_list("rank", flat=True),
+        default=0,
+    )
+    for item in spec:
+        tier = item["tier"]
+        if tier is None:
+            top_rank += 1
+            tier = CompletionTier.objects.create(
+                course=course,
+                rank=top_rank,
+                name_ja=item["name_ja"],
+                name_en=item["name_en"],
+            )
+        elif (tier.name_ja, tier.name_en) != (item["name_ja"], item["name_en"]):
+            tier.name_ja, tier.name_en = item["name_ja"], item["name_en"]
+            tier.save(update_fields=["name_ja", "name_en"])
+        unused = [kind for kind, value in item["rules"].items() if value is None]
+        CompletionRule.objects.filter(tier=tier, kind__in=unused).delete()
+        for kind, threshold in item["rules"].items():
+            if threshold is not None:
+                CompletionRule.objects.update_or_create(
+                    tier=tier, kind=kind, defaults={"threshold": threshold}
+                )
+
+
 def completion_override(
     *,
     record: CompletionRecord,
@@ -666,7 +743,8 @@ def certification_run(
         if on_start:
             on_start(0)
         return state.summary | {
-            "flips": [], "flip_count": 0, "changed": 0, "certificates_issued": 0,
+            "flips": [], "flip_count": 0, "changes": [], "changed": 0,
+            "certificates_issued": 0,
             "skipped": True,
         }  # fmt: skip
     metrics = learner_metrics(course, now=now)
@@ -687,7 +765,8 @@ def certification_run(
                     course=course,
                     inputs_stamp=stamp,
                     issued_certificates=issue_certificates,
-                    summary=result,
+                    # The list of changes belongs to the run's Job, not here.
+                    summary=result | {"changes": []},
                     computed_at=timezone.now(),
                 )
             ],

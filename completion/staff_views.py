@@ -2,21 +2,25 @@
 list, reminders and certification runs."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from completion import selectors, services
 from completion.forms import (
+    NEW_TIER_ID,
     CorrectionDecisionForm,
     DashboardFilterForm,
     OverrideForm,
     ReminderForm,
     RevokeForm,
+    RulesForm,
 )
 from completion.models import (
     Certificate,
@@ -36,7 +40,7 @@ PAGE_SIZE = 50
 FLIPS_PAGE_SIZE = 50
 
 
-def _filtered_rows(request: HttpRequest, course: Course, data):
+def _filtered_rows(request: HttpRequest, course: Course, data, risk=None):
     form = DashboardFilterForm(data, course=course)
     filters = form.filters()
     sort = filters.get("sort") or "name"
@@ -49,13 +53,17 @@ def _filtered_rows(request: HttpRequest, course: Course, data):
         q=filters["q"],
         sort=sort.lstrip("-"),
         descending=sort.startswith("-"),
+        risk=risk,
     )
     return form, filters, rows
 
 
 @course_staff_required
 def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
-    form, filters, rows = _filtered_rows(request, course, request.GET)
+    # "At risk" is measured once: the filter and its definition beside it
+    # read the same numbers.
+    risk = selectors.at_risk_inputs(course, now=timezone.now())
+    form, filters, rows = _filtered_rows(request, course, request.GET, risk=risk)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     weeks = selectors.course_weeks(course)
     grid = selectors.week_grid(course, [e.user_id for e in page])
@@ -81,6 +89,7 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         + ("?" + urlencode(query) if query else ""),
         "job": Job.of_course(course, request.GET.get("job")),
         "reminder_form": ReminderForm(),
+        "at_risk": risk,
     }
     return render_partial(
         request,
@@ -115,6 +124,18 @@ def reminder(request: HttpRequest, course: Course) -> HttpResponse:
     if not ids:
         messages.error(request, _("No learner matches this view."))
         return redirect(f"{back}?{query}")
+    if not request.POST.get("confirmed"):
+        return render(
+            request,
+            "completion/staff/reminder_confirm.html",
+            {
+                "course": course,
+                "count": len(ids),
+                "form": form,
+                "filters": filters,
+                "back_url": f"{back}?{query}",
+            },
+        )
     job = services.reminder_start(
         course=course,
         enrollment_ids=ids,
@@ -180,35 +201,52 @@ def overrides(request: HttpRequest, course: Course) -> HttpResponse:
     )
 
 
+def _last_dry_run(course: Course) -> Job | None:
+    return (
+        Job.objects.filter(
+            course=course, kind=services.CERTIFICATION_JOB, state=Job.State.DONE
+        )
+        .filter(result__dry_run=True)
+        .order_by("-created_at")
+        .first()
+    )
+
+
 @course_staff_required
 def certification(request: HttpRequest, course: Course) -> HttpResponse:
-    """Admins run a dry run, read what would change, then record it; staff
-    can watch."""
+    """Admins run a dry run, read every change it would record, then record
+    it; staff can watch."""
     job = Job.of_course(course, request.GET.get("job"))
     if job is None:
         job = Job.objects.filter(course=course, kind=services.CERTIFICATION_JOB).first()
-    flips_page = None
+    changes_page = None
     tier_counts = []
     if job and job.state == Job.State.DONE and job.result:
-        tiers = {str(t.pk): t for t in CompletionTier.objects.filter(course=course)}
+        tiers = {t.pk: t for t in CompletionTier.objects.filter(course=course)}
         tier_counts = [
-            (tiers.get(tier_id), count)
+            (tiers.get(int(tier_id)) if tier_id not in ("", "None") else None, count)
             for tier_id, count in job.result.get("per_tier", {}).items()
         ]
-        flips_page = Paginator(job.result.get("flips", []), FLIPS_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        changes_page = Paginator(
+            job.result.get("changes", []), FLIPS_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
         users = {
             e.pk: e.user
             for e in Enrollment.objects.filter(
-                pk__in=[f["enrollment"] for f in flips_page]
+                pk__in=[c["enrollment"] for c in changes_page]
             ).select_related("user")
         }
         labels = dict(CompletionRecord.Outcome.choices)
-        for flip in flips_page:
-            flip["user"] = users.get(flip["enrollment"])
-            flip["from_label"] = labels.get(flip["from"], "")
-            flip["to_label"] = labels.get(flip["to"], "")
+        for change in changes_page:
+            change["user"] = users.get(change["enrollment"])
+            change["from_label"] = labels.get(change["from"], "")
+            change["to_label"] = labels.get(change["to"], "")
+            change["from_tier_obj"] = tiers.get(change.get("from_tier"))
+            change["to_tier_obj"] = tiers.get(change.get("to_tier"))
+            change["figures_only"] = (change["from"], change.get("from_tier")) == (
+                change["to"],
+                change.get("to_tier"),
+            )
     return render(
         request,
         "completion/staff/certification.html",
@@ -216,7 +254,7 @@ def certification(request: HttpRequest, course: Course) -> HttpResponse:
             "course": course,
             "job": job,
             "tier_counts": tier_counts,
-            "flips_page": flips_page,
+            "changes_page": changes_page,
             "is_admin": course.is_admin(request.user),
         },
     )
@@ -225,7 +263,16 @@ def certification(request: HttpRequest, course: Course) -> HttpResponse:
 @course_staff_required(admin=True)
 @require_POST
 def certification_start(request: HttpRequest, course: Course) -> HttpResponse:
+    """A dry run starts at once (it changes nothing); recording, which
+    issues and emails certificates, first shows what the last dry run
+    counted and asks to confirm."""
     dry_run = request.POST.get("mode") != "record"
+    if not dry_run and not request.POST.get("confirmed"):
+        return render(
+            request,
+            "completion/staff/certification_confirm.html",
+            {"course": course, "dry_run": _last_dry_run(course)},
+        )
     job = services.certification_start(course=course, dry_run=dry_run, by=request.user)
     url = reverse("staff_completion_run", args=[course.slug])
     return redirect(f"{url}?{urlencode({'job': job.pk})}")
@@ -316,3 +363,98 @@ def _certificate_action(request: HttpRequest, course: Course) -> None:
             messages.success(request, _("The correction was denied."))
     except services.CertificateError as error:
         messages.error(request, str(error))
+
+
+def _rules_form(course: Course, data=None) -> RulesForm:
+    tiers = list(CompletionTier.objects.filter(course=course).prefetch_related("rules"))
+    return RulesForm(data, tiers=tiers, totals=selectors.rule_totals(course))
+
+
+def _rules_preview(course: Course, form: RulesForm) -> dict | None:
+    """How many learners each tier would hold with the rules on the form,
+    decided by the certification's own code (`certification_compute`, dry)
+    from the same metrics, next to how many the recorded decisions hold."""
+    if not form.is_valid():
+        return None
+    tiers = form.tier_rules()
+    summary = services.certification_compute(
+        course=course,
+        metrics=selectors.learner_metrics(course),
+        dry_run=True,
+        tiers=tiers,
+    )
+    recorded = selectors.recorded_tier_counts(course)
+    names = {
+        (item["tier"].pk if item["tier"] else NEW_TIER_ID): item for item in form.spec()
+    }
+    rows = [
+        {
+            "name_ja": names[t.tier_id]["name_ja"],
+            "name_en": names[t.tier_id]["name_en"],
+            "count": summary.per_tier.get(t.tier_id, 0),
+            "recorded": recorded.get(t.tier_id, 0),
+            "unreachable": not t.rules,
+            "is_new": t.tier_id == NEW_TIER_ID,
+        }
+        for t in sorted(tiers, key=lambda t: t.rank)
+    ]
+    return {
+        "rows": rows,
+        "learners": summary.learners,
+        "complete": summary.complete,
+        "incomplete": summary.learners - summary.complete,
+        "recorded_complete": sum(recorded.values()),
+        "flip_count": len(summary.flips),
+    }
+
+
+@course_staff_required
+def rules(request: HttpRequest, course: Course) -> HttpResponse:
+    """Completion tiers and their criteria in plain words, with how many
+    learners each tier would hold before saving. Staff read and preview;
+    admins save."""
+    is_admin = course.is_admin(request.user)
+    if request.method == "POST":
+        form = _rules_form(course, request.POST)
+        if request.POST.get("action") == "save":
+            if not is_admin:
+                raise PermissionDenied
+            if form.is_valid():
+                services.completion_rules_save(course=course, spec=form.spec())
+                messages.success(
+                    request,
+                    _(
+                        "The completion rules are saved. Records change at the "
+                        "next certification run."
+                    ),
+                )
+                return redirect("staff_completion_rules", course.slug)
+    else:
+        form = _rules_form(course)
+        form = _rules_form(course, _initial_data(form))
+    context = {
+        "course": course,
+        "form": form,
+        "rows": form.rows(),
+        "preview": _rules_preview(course, form),
+        "is_admin": is_admin,
+    }
+    return render_partial(
+        request,
+        "completion/staff/rules.html",
+        context,
+        partial="rules-preview",
+        target="rules-preview",
+    )
+
+
+def _initial_data(form: RulesForm) -> QueryDict:
+    """The saved rules as form data, so the first preview is of them."""
+    data = QueryDict(mutable=True)
+    for name, field in form.fields.items():
+        value = field.initial
+        if value is True:
+            data[name] = "on"
+        elif value not in (None, False):
+            data[name] = str(value)
+    return data

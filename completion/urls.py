@@ -54,6 +54,11 @@ urlpatterns = [
         name="staff_completion_csv",
     ),
     path(
+        "staff/<slug:slug>/completion/rules/",
+        staff_views.rules,
+        name="staff_completion_rules",
+    ),
+    path(
         "staff/<slug:slug>/completion/remind/",
         staff_views.reminder,
         name="staff_completion_remind",

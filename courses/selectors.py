@@ -6,7 +6,7 @@ page (and the calendar feed) asks `deadlines_for(...)`.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Announcement, Course, CourseRole, Enrollment, Lecture
+from lms.csv import csv_timestamp
 
 # A deadline dict: {"uid": stable id for the calendar, "title": str,
 # "due_at": aware datetime, "url": str, "kind": "homework" | "survey" | …,
@@ -64,6 +65,8 @@ def deadlines_for(
 def _state(item) -> tuple[str, str]:
     """The learner's state of one deadline (its `window`, annotated by the
     item model's own rule), and its label."""
+    if getattr(item, "sent_back", False):
+        return "needs_revision", _("Needs revision")
     if getattr(item, "submitted_late", False):
         return "late", _("Submitted late")
     if getattr(item, "submitted", False):
@@ -89,11 +92,14 @@ def lecture_item_deadlines(
     drafts,
     kind: str,
     title: str,
+    sent_back: Q | None = None,
 ) -> list[dict]:
     """For a deadline provider: the deadlines of `items` (homework or surveys,
     whose querysets define `visible_to_learners()` and `with_window(now)`)
     with the learner's state. `submissions`/`drafts` are the models holding
-    the learner's work, linked to the item by `fk`."""
+    the learner's work, linked to the item by `fk`; `sent_back`, a condition
+    on a submission meaning staff sent it back for revision (that learner
+    has work to do, which "submitted" would hide)."""
     now = timezone.now()
     items = items.visible_to_learners().with_window(now).select_related("lecture")
     if start is not None:
@@ -109,6 +115,8 @@ def lecture_item_deadlines(
                 drafts.objects.filter(**{fk: OuterRef("pk"), "user": user})
             ),
         )
+        if sent_back is not None:
+            items = items.annotate(sent_back=Exists(mine.filter(sent_back)))
     deadlines = []
     for item in items.order_by("due_at"):
         state, label = _state(item)
@@ -219,6 +227,45 @@ def applications_for_staff(
             | Q(affiliation__icontains=q)
         )
     return rows.order_by(*APPLICATION_SORTS.get(sort, APPLICATION_SORTS["-applied"]))
+
+
+def applications_csv_header(questions: list) -> list[str]:
+    return [
+        "email",
+        "name",
+        "category",
+        "affiliation",
+        "status",
+        "applied_at",
+        "decided_by",
+        "decided_at",
+    ] + [question.text for question in questions]
+
+
+def applications_csv_rows(
+    *, course: Course, rows: QuerySet[Enrollment], questions: list
+) -> Iterator[list]:
+    """One row per application, read with a server-side cursor so memory
+    stays flat; times through the one CSV timestamp (course time zone)."""
+    tz = course.tzinfo
+    for e in rows.iterator(chunk_size=2000):
+        yield [
+            e.user.email,
+            e.user.display_name,
+            e.category,
+            e.affiliation,
+            e.status,
+            csv_timestamp(e.applied_at, tz),
+            e.decided_by.email if e.decided_by else "",
+            csv_timestamp(e.decided_at, tz),
+        ] + [_answer_text(e.answers.get(q.answer_key, "")) for q in questions]
+
+
+def _answer_text(answer) -> str:
+    """A multiple-choice answer is a list: one cell, choices joined."""
+    if isinstance(answer, list):
+        return "; ".join(str(a) for a in answer)
+    return str(answer)
 
 
 def application_counts(*, course: Course) -> dict:

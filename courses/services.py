@@ -127,6 +127,19 @@ def enrollment_request_rejoin(
         raise RejoinRefused(_("Only a learner who withdrew can ask to rejoin."))
 
 
+def decision_targets(
+    *, course: Course, enrollments: QuerySet[Enrollment], status: str
+) -> QuerySet[Enrollment]:
+    """The applications a decision would change (and email): those of the
+    course not already in `status`, withdrawn ones left alone. The
+    confirmation step counts these, so it says what the decision does."""
+    return (
+        Enrollment.objects.filter(course=course, pk__in=enrollments.values("pk"))
+        .exclude(status=status)
+        .exclude(status=Enrollment.Status.WITHDRAWN)
+    )
+
+
 @transaction.atomic
 def enrollments_decide(
     *,
@@ -148,11 +161,7 @@ def enrollments_decide(
     # Lock the course row: two staff approving at once cannot both take the
     # last places.
     course = Course.objects.select_for_update().get(pk=course.pk)
-    targets = (
-        Enrollment.objects.filter(course=course, pk__in=enrollments.values("pk"))
-        .exclude(status=status)
-        .exclude(status=Enrollment.Status.WITHDRAWN)
-    )
+    targets = decision_targets(course=course, enrollments=enrollments, status=status)
     count = targets.count()
     if not count:
         return DecisionResult(count=0, job=None)
@@ -218,6 +227,17 @@ def calendar_token_regenerate(*, enrollment: Enrollment) -> str:
     return enrollment.ensure_calendar_token()
 
 
+def announcement_recipients(*, course: Course) -> QuerySet[User]:
+    """Who an emailed announcement reaches: the approved learners who have
+    not turned announcement emails off (the confirmation counts these)."""
+    return User.objects.filter(
+        is_active=True,
+        announcement_emails=True,
+        enrollments__course=course,
+        enrollments__status=Enrollment.Status.APPROVED,
+    )
+
+
 @transaction.atomic
 def announcement_post(
     *, course: Course, author: User, title: str, body: str, send_email: bool
@@ -229,12 +249,7 @@ def announcement_post(
     )
     if not send_email:
         return announcement
-    recipients = User.objects.filter(
-        is_active=True,
-        announcement_emails=True,
-        enrollments__course=course,
-        enrollments__status=Enrollment.Status.APPROVED,
-    ).values_list("pk", flat=True)
+    recipients = announcement_recipients(course=course).values_list("pk", flat=True)
     AnnouncementDelivery.objects.bulk_create(
         (
             AnnouncementDelivery(announcement=announcement, user_id=user_id)

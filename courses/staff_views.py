@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from courses.forms import (
 )
 from courses.hooks import annotate_lectures, schedule_followers, setup_pages
 from courses.models import Course, CourseInvitation, CourseRole, Enrollment, Lecture
+from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial
 
@@ -89,6 +90,11 @@ def applications_decide(request: HttpRequest, course: Course) -> HttpResponse:
         targets = Enrollment.objects.filter(
             course=course, pk__in=form.cleaned_data["selected"]
         )
+    is_mass = (
+        form.cleaned_data["scope"] == "filter" or len(form.cleaned_data["selected"]) > 1
+    )
+    if is_mass and not request.POST.get("confirmed"):
+        return _confirm_decision(request, course, form, filters, targets)
     try:
         result = services.enrollments_decide(
             course=course,
@@ -118,6 +124,45 @@ def applications_decide(request: HttpRequest, course: Course) -> HttpResponse:
             "staff_application_detail", course.slug, form.cleaned_data["selected"][0]
         )
     return redirect(_applications_url(course, filters, job=job_id))
+
+
+def _confirm_decision(
+    request: HttpRequest, course: Course, form: DecisionForm, filters: dict, targets
+) -> HttpResponse:
+    """A decision for many learners emails each of them: say how many, and
+    what they will receive, before anything changes."""
+    status = form.cleaned_data["decision"]
+    count = services.decision_targets(
+        course=course, enrollments=targets, status=status
+    ).count()
+    return render(
+        request,
+        "courses/staff/decision_confirm.html",
+        {
+            "course": course,
+            "count": count,
+            "status": status,
+            "status_label": Enrollment.Status(status).label,
+            "scope": form.cleaned_data["scope"],
+            "selected": form.cleaned_data["selected"],
+            "filters": filters,
+            "back_url": _applications_url(course, filters),
+        },
+    )
+
+
+@course_staff_required
+def applications_csv(request: HttpRequest, course: Course) -> StreamingHttpResponse:
+    """Every application matching the page's filter (all pages), with the
+    answers to the course's questions; times on the course's clock."""
+    filters = ApplicationFilterForm(request.GET).filters()
+    rows = selectors.applications_for_staff(course=course, **filters)
+    questions = list(course.application_questions.all())
+    return csv_response(
+        selectors.applications_csv_rows(course=course, rows=rows, questions=questions),
+        filename=f"{course.slug}-applications.csv",
+        header=selectors.applications_csv_header(questions),
+    )
 
 
 @course_staff_required
@@ -154,7 +199,17 @@ def application_reopen(
 @course_staff_required
 def announcements(request: HttpRequest, course: Course) -> HttpResponse:
     form = AnnouncementForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    confirm_count = None
+    posting = request.method == "POST" and not request.POST.get("edit")
+    if (
+        posting
+        and form.is_valid()
+        and form.cleaned_data["send_email"]
+        and not request.POST.get("confirmed")
+    ):
+        # Emailing every learner asks first, saying how many it reaches.
+        confirm_count = services.announcement_recipients(course=course).count()
+    elif posting and form.is_valid():
         announcement = services.announcement_post(
             course=course,
             author=request.user,
@@ -178,6 +233,7 @@ def announcements(request: HttpRequest, course: Course) -> HttpResponse:
             "form": form,
             "job": job,
             "announcements": course.announcements.select_related("email_job")[:50],
+            "confirm_count": confirm_count,
         },
         partial="announcement-form" if request.method == "POST" else None,
     )

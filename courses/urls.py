@@ -33,6 +33,11 @@ urlpatterns = [
         name="staff_applications",
     ),
     path(
+        "staff/<slug:slug>/applications.csv",
+        staff_views.applications_csv,
+        name="staff_applications_csv",
+    ),
+    path(
         "staff/<slug:slug>/applications/decide/",
         staff_views.applications_decide,
         name="staff_applications_decide",

@@ -64,7 +64,9 @@ def test_recording_issues_and_emails_each_certificate_once(
     client.force_login(course_admin)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/staff/llm/completion/run/start/", {"mode": "record"})
+        response = client.post(
+            "/staff/llm/completion/run/start/", {"mode": "record", "confirmed": "1"}
+        )
     with django_capture_on_commit_callbacks(execute=True):
         assert certificate_emails_start(course=course) is None  # nothing owed
     job = Job.objects.get(kind=CERTIFICATE_EMAIL_JOB)

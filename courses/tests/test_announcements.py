@@ -59,10 +59,16 @@ def test_emailing_an_announcement_is_one_job_that_skips_learners_who_opted_out(
     opted_out.save()
     client.force_login(staff)
 
+    form = {"title": "Week 3", "body": "Hello\n\nSee you", "send_email": "on"}
+    confirm = client.post(URL, form)
+    assert "emailed to 150 approved learners" in confirm.text
+    assert not Job.objects.exists() and not mail.outbox
+    editing = client.post(URL, form | {"confirmed": "1", "edit": "1"})
+    assert "Hello\n\nSee you</textarea>" in editing.text
+    assert not course.announcements.exists()
+
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            URL, {"title": "Week 3", "body": "Hello", "send_email": "on"}
-        )
+        response = client.post(URL, form | {"confirmed": "1"})
 
     job = Job.objects.get(kind="announcement_emails")
     assert f"job={job.pk}" in response["Location"]
@@ -80,7 +86,10 @@ def test_a_redelivered_announcement_task_sends_nothing_twice(
 ):
     client.force_login(staff)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(URL, {"title": "Hi", "body": "Hello", "send_email": "on"})
+        client.post(
+            URL,
+            {"title": "Hi", "body": "Hello", "send_email": "on", "confirmed": "1"},
+        )
     job = Job.objects.get(kind="announcement_emails")
     Job.objects.filter(pk=job.pk).update(state=Job.State.RUNNING)  # as if lost
 

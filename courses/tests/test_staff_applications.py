@@ -147,7 +147,8 @@ def test_checked_rows_are_decided_in_one_job(
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            f"{URL}decide/", {"decision": "rejected", "selected": chosen}
+            f"{URL}decide/",
+            {"decision": "rejected", "selected": chosen, "confirmed": "1"},
         )
 
     job = Job.objects.get(kind="decision_emails")
@@ -170,7 +171,12 @@ def test_all_rows_matching_the_filter_are_decided(
 
     client.post(
         f"{URL}decide/",
-        {"decision": "waitlisted", "scope": "filter", "category": "student"},
+        {
+            "decision": "waitlisted",
+            "scope": "filter",
+            "category": "student",
+            "confirmed": "1",
+        },
     )
 
     assert Enrollment.objects.filter(status="waitlisted").count() == 30
@@ -196,7 +202,9 @@ def test_approving_over_capacity_is_refused_with_a_clear_message(
     client.force_login(staff)
 
     response = client.post(
-        f"{URL}decide/", {"decision": "approved", "scope": "filter"}, follow=True
+        f"{URL}decide/",
+        {"decision": "approved", "scope": "filter", "confirmed": "1"},
+        follow=True,
     )
 
     assert "would exceed the capacity of 10" in response.text
@@ -211,7 +219,9 @@ def test_approving_up_to_capacity_is_allowed(client, staff, course, make_applica
     make_applicants(10)
     client.force_login(staff)
 
-    client.post(f"{URL}decide/", {"decision": "approved", "scope": "filter"})
+    client.post(
+        f"{URL}decide/", {"decision": "approved", "scope": "filter", "confirmed": "1"}
+    )
 
     assert Enrollment.objects.filter(status="approved").count() == 10
 
@@ -272,9 +282,87 @@ def test_the_page_shows_the_progress_of_a_bulk_decision(
     client.force_login(staff)
 
     response = client.post(
-        f"{URL}decide/", {"decision": "waitlisted", "scope": "filter"}, follow=True
+        f"{URL}decide/",
+        {"decision": "waitlisted", "scope": "filter", "confirmed": "1"},
+        follow=True,
     )
 
     job = Job.objects.get()
     assert f'id="job-{job.pk}"' in response.text
     assert client.get(f"/jobs/{job.pk}/").status_code == 200
+
+
+def test_applying_to_all_matching_asks_first_saying_who_gets_which_email(
+    client, staff, course, make_applicants, django_capture_on_commit_callbacks
+):
+    make_applicants(3)
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        confirm = client.post(
+            f"{URL}decide/", {"decision": "approved", "scope": "filter"}
+        )
+
+    assert confirm.status_code == 200
+    assert "This marks 3 applications as “Approved”." in confirm.text
+    assert "3 people will receive an email saying they are admitted" in confirm.text
+    assert not Enrollment.objects.filter(status="approved").exists()
+    assert mail.outbox == []
+
+
+def test_the_confirmation_counts_only_the_applications_that_would_change(
+    client, staff, course, make_applicants
+):
+    applicants = make_applicants(3)
+    Enrollment.objects.filter(pk=applicants[0].pk).update(status="approved")
+    client.force_login(staff)
+
+    confirm = client.post(
+        f"{URL}decide/",
+        {"decision": "approved", "selected": [e.pk for e in applicants]},
+    )
+
+    assert "This marks 2 applications as “Approved”." in confirm.text
+
+
+def test_staff_download_the_filtered_applications_as_csv_on_the_course_clock(
+    client, staff, course, user_factory
+):
+    from datetime import UTC, datetime
+
+    from courses.models import ApplicationQuestion
+
+    question = ApplicationQuestion.objects.create(
+        course=course, text="Why this course?", position=1
+    )
+    ada = user_factory(display_name="Ada", email="ada@uni.example")
+    Enrollment.objects.create(
+        course=course,
+        user=ada,
+        affiliation="=HYPERLINK()",
+        applied_at=datetime(2026, 4, 1, 3, 0, tzinfo=UTC),
+        answers={question.answer_key: "To learn"},
+    )
+    Enrollment.objects.create(
+        course=course,
+        user=user_factory(email="bob@corp.example"),
+        status="rejected",
+    )
+    client.force_login(staff)
+
+    response = client.get("/staff/llm/applications.csv", {"status": "applied"})
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+
+    assert response["Content-Disposition"].endswith('llm-applications.csv"')
+    header, row, *rest = text.splitlines()
+    assert header.endswith("decided_at,Why this course?")
+    assert row.startswith("ada@uni.example,Ada,student,'=HYPERLINK(),applied,")
+    assert "2026-04-01T12:00:00+09:00" in row
+    assert row.endswith("To learn")
+    assert rest == []
+
+
+def test_the_applications_csv_is_staff_only(client, learner):
+    client.force_login(learner)
+
+    assert client.get("/staff/llm/applications.csv").status_code in (403, 404)

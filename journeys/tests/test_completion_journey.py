@@ -1,5 +1,6 @@
 """The end of the course in a real browser: an admin sets the completion
-rules in the Django admin and runs certification (dry run, then record) while
+rules on the rules page (seeing the tier's count live) and runs
+certification (dry run, then record, confirmed) while
 the progress bar fills; staff filter the at-risk learners, export the CSV and
 override one outcome with a reason; the learner sees the decision, downloads
 the certificate, and anyone can verify it."""
@@ -55,16 +56,20 @@ def finished_week(course, learner, survey, user_factory):
     return {"idle": idle}
 
 
-def _set_rules_in_the_admin(admin: Visitor, course) -> None:
-    admin.goto("/admin/completion/completiontier/add/")
+def _set_rules(admin: Visitor, course) -> None:
+    """On the rules page, not the Django admin: the first tier, in words,
+    with the count of learners it would hold shown before saving."""
+    admin.goto("/staff/llm/completion/rules/")
     page = admin.page
-    page.select_option("#id_course", str(course.pk))
-    page.fill("#id_rank", "1")
-    page.fill("#id_name_ja", "修了")
-    page.fill("#id_name_en", "Completed")
-    page.select_option("#id_rules-0-kind", "homework_weeks")
-    page.fill("#id_rules-0-threshold", "2")
-    page.get_by_role("button", name="Save", exact=True).click()
+    page.fill("#id_new-name_ja", "修了")
+    page.fill("#id_new-name_en", "Completed")
+    page.fill("#id_new-homework_weeks", "2")
+    # The live preview (htmx, debounced) counts the tier before saving.
+    page.locator("#rules-preview").filter(
+        has_text="1 of 2 approved learners would complete."
+    ).wait_for()
+    admin.shot("staff-completion-rules")
+    page.get_by_role("button", name="Save the rules").click()
     page.wait_for_load_state()
     assert CompletionTier.objects.filter(course=course, name_en="Completed").exists()
 
@@ -78,6 +83,14 @@ def _run_certification(admin: Visitor) -> None:
     assert not Certificate.objects.exists(), "a dry run records nothing"
     page.get_by_role("button", name="Record and issue certificates").click()
     page.wait_for_load_state()
+    # The confirmation says who receives a certificate before anything is
+    # recorded.
+    assert "1 learner would be issued a certificate" in page.content()
+    assert not Certificate.objects.exists()
+    page.get_by_role(
+        "button", name="Record the decisions and issue the certificates"
+    ).click()
+    page.wait_for_load_state()
     admin.until(lambda: Certificate.objects.exists())
     admin.until(lambda: page.locator("progress").get_attribute("value") == "100")
     admin.shot("staff-certification-run")  # laptop and phone alike
@@ -88,7 +101,7 @@ def test_completion_from_rules_to_a_verified_certificate(
     browser, live_server, course, superuser, staff, learner, finished_week, phone
 ):
     admin = Visitor(browser, live_server, user=superuser, phone=phone, name="admin")
-    _set_rules_in_the_admin(admin, course)
+    _set_rules(admin, course)
     _run_certification(admin)
     admin.assert_accessible()
     admin.close()

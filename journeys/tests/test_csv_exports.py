@@ -15,6 +15,7 @@ CHECKED = {
     "staff_survey_aggregates_csv",
     "staff_competition_entries_csv",
     "staff_completion_csv",
+    "staff_applications_csv",
 }
 
 
@@ -48,6 +49,7 @@ def test_every_csv_export_starts_with_a_byte_order_mark(
         "/staff/llm/surveys/2/aggregates.csv",
         "/staff/llm/competition/entries.csv",
         "/staff/llm/completion.csv",
+        "/staff/llm/applications.csv",
     ]
     for url in urls:
         response = client.get(url)

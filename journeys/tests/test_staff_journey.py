@@ -64,6 +64,13 @@ def test_staff_bulk_approve_applications_and_flag_a_summary(
     # Every matching application at once: one Job, shown as a progress bar.
     page.locator("select[name=decision]").select_option("approved")
     page.locator("button[name=scope][value=filter]").click()
+    # Nothing happens before staff read how many people are emailed.
+    page.locator(".confirm-count").wait_for()
+    assert "24" in page.locator(".confirm-count").inner_text()
+    assert not Job.objects.exists()
+    me.audit()
+    me.shot(f"staff-bulk-confirm-{lang}-{device}")
+    page.locator("form:has(input[name=confirmed]) button[type=submit]").click()
     page.wait_for_url("**job=*")
     bar = page.locator(".job progress")
     bar.wait_for()
@@ -84,9 +91,8 @@ def test_staff_bulk_approve_applications_and_flag_a_summary(
     )
     me.goto("/staff/llm/surveys/2/summaries/")
     row = page.locator(f"#response-{response.pk}")
-    row.locator("select[name=state]").select_option("needs_revision")
     row.locator("textarea[name=comment]").fill("具体例を一つ加えてください。")
-    row.locator("button[type=submit]").click()
+    row.locator("button[name=state][value=needs_revision]").click()
     wait_for(
         lambda: SurveyResponse.objects.filter(
             pk=response.pk, review_state=SurveyResponse.Review.NEEDS_REVISION

@@ -11,12 +11,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
+from lms.charts import Bar, bar_chart, hour_tick_step, hourly_bars
 from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
 from lms.partials import wants_partial
@@ -243,6 +245,14 @@ def homework_preview(request: HttpRequest, course: Course, number: int):
     return _homework_try(request, course, _get_homework_for_staff(course, number))
 
 
+def _on_step(hour, step: int) -> bool:
+    """A time-axis label goes on every `step`-th hour of the day, or at
+    midnight every `step / 24` days."""
+    if step < 24:
+        return hour.hour % step == 0
+    return hour.hour == 0 and hour.toordinal() % (step // 24) == 0
+
+
 @course_staff_required
 def homework_results(request: HttpRequest, course: Course, number: int):
     homework = _get_homework_for_staff(course, number)
@@ -250,19 +260,31 @@ def homework_results(request: HttpRequest, course: Course, number: int):
         homework=homework, tz=course.tzinfo
     )
     distribution = selectors.homework_score_distribution(homework=homework)
-    peak_time = max((row["count"] for row in over_time), default=0) or 1
-    peak_score = max((row["count"] for row in distribution), default=0) or 1
-    for index, row in enumerate(over_time):
-        row["height"] = round(row["count"] * 100 / peak_time)
-        row.update(x=index * 10, y=100 - row["height"])
-    for index, row in enumerate(distribution):
-        row["height"] = round(row["count"] * 100 / peak_score)
-        row.update(
-            x=index * 100 + 10,
-            center=index * 100 + 50,
-            y=110 - row["height"],
-            label_y=max(12, 106 - row["height"]),
-        )
+    hours = hourly_bars(over_time)
+    step = hour_tick_step(len(hours))
+    tick_format = "m-d H:00" if step < 24 else "m-d"
+    over_time_chart = bar_chart(
+        [
+            Bar(
+                label=date_format(row["hour"], "Y-m-d H:00"),
+                count=row["count"],
+                tick=date_format(row["hour"], tick_format)
+                if _on_step(row["hour"], step)
+                else "",
+            )
+            for row in hours
+        ],
+        title=_("Submissions per hour"),
+        x_title=_("Hour (%(zone)s)") % {"zone": str(course.tzinfo)},
+        y_title=_("Submissions"),
+    )
+    distribution_chart = bar_chart(
+        [Bar(label=str(row["score"]), count=row["count"]) for row in distribution],
+        title=_("Score distribution"),
+        x_title=_("Score (correct answers)"),
+        y_title=_("Learners"),
+        show_counts=True,
+    )
     job = (
         Job.objects.filter(kind=GRADE_JOB, params__homework_id=homework.pk)
         .order_by("-created_at")
@@ -277,9 +299,9 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "lecture": homework.lecture,
             "counts": selectors.homework_counts(homework=homework),
             "over_time": over_time,
-            "over_time_width": max(10, len(over_time) * 10),
+            "over_time_chart": over_time_chart,
             "distribution": distribution,
-            "distribution_width": len(distribution) * 100,
+            "distribution_chart": distribution_chart,
             "items": selectors.homework_item_analysis(homework=homework),
             "job": job,
             "is_course_admin": course.is_admin(request.user),

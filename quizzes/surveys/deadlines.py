@@ -1,5 +1,6 @@
 """Survey deadlines for "this week" and the calendar feed, in one query."""
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from courses.selectors import lecture_item_deadlines, register_deadline_provider
@@ -19,4 +20,5 @@ def survey_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=SurveyDraft,
         kind="survey",
         title=_("Lecture summary: lecture %(number)s"),
+        sent_back=Q(review_state=SurveyResponse.Review.NEEDS_REVISION),
     )

@@ -139,6 +139,7 @@ class ReviewForm(forms.Form):
     state = forms.ChoiceField(
         label=_("Review"),
         choices=[c for c in SurveyResponse.Review.choices if c[0] != "pending"],
+        error_messages={"required": _("Choose a decision.")},
     )
     comment = forms.CharField(
         label=_("Comment for the learner"),

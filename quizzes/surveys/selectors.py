@@ -3,7 +3,7 @@
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import CharField, Count, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -174,8 +174,40 @@ def survey_comments(
     return responses.order_by("-updated_at")
 
 
-def review_list(survey: Survey, *, search: str = "", state: str = "") -> QuerySet:
+# A summary is "short" below this multiple of the survey's minimum length:
+# long enough to be accepted, short enough to deserve a reading first.
+SHORT_FACTOR = 1.5
+
+REVIEW_FLAGS = ("copies", "short", "flagged", "late")
+
+
+def short_below(survey: Survey) -> int:
+    return int(survey.summary_min_chars * SHORT_FACTOR)
+
+
+def review_list(
+    survey: Survey, *, search: str = "", state: str = "", flag: str = ""
+) -> QuerySet:
+    """The review queue, oldest first. `flag` narrows it to what needs a
+    closer look: summaries in a copy pair, short ones, ones already sent back
+    or rejected ("flagged"), or late ones."""
     responses = SurveyResponse.objects.filter(survey=survey).select_related("user")
+    if flag == "copies":
+        responses = responses.filter(
+            Exists(CopyPair.objects.filter(response=OuterRef("pk")))
+            | Exists(CopyPair.objects.filter(other=OuterRef("pk")))
+        )
+    elif flag == "short":
+        responses = responses.filter(summary_chars__lt=short_below(survey))
+    elif flag == "flagged":
+        responses = responses.filter(
+            review_state__in=[
+                SurveyResponse.Review.NEEDS_REVISION,
+                SurveyResponse.Review.REJECTED,
+            ]
+        )
+    elif flag == "late":
+        responses = responses.filter(late=True)
     if search:
         responses = responses.filter(
             Q(summary__icontains=search)

@@ -153,6 +153,21 @@ def survey_review(
     return response
 
 
+def survey_accept_many(*, survey: Survey, response_ids: list[int], reviewer) -> int:
+    """Accept the chosen summaries of `survey` in one UPDATE (ids of another
+    survey are ignored); how many were accepted. A comment already written
+    stays for the learner to read."""
+    return (
+        SurveyResponse.objects.filter(survey=survey, pk__in=response_ids)
+        .exclude(review_state=SurveyResponse.Review.ACCEPTED)
+        .update(
+            review_state=SurveyResponse.Review.ACCEPTED,
+            reviewed_by=reviewer,
+            reviewed_at=timezone.now(),
+        )
+    )
+
+
 def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
     from quizzes.surveys.models import SurveyCourseSettings
 

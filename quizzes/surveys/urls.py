@@ -35,6 +35,11 @@ urlpatterns = [
         name="staff_survey_summaries",
     ),
     path(
+        "staff/<slug:slug>/surveys/<int:number>/summaries/accept/",
+        views.staff_accept_selected,
+        name="staff_survey_accept_selected",
+    ),
+    path(
         "staff/<slug:slug>/surveys/<int:number>/summaries/<int:response_id>/review/",
         views.staff_review,
         name="staff_survey_review",

@@ -3,13 +3,14 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
@@ -30,6 +31,7 @@ from quizzes.surveys.models import (
 from quizzes.surveys.services import (
     COPY_JOB_KIND,
     SurveyClosed,
+    survey_accept_many,
     survey_review,
     survey_save_draft,
     survey_set_only_accepted_count,
@@ -312,9 +314,13 @@ def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpRe
     survey = selectors.get_survey_for_staff(course, number)
     search = request.GET.get("q", "").strip()
     state = request.GET.get("state", "")
+    flag = request.GET.get("flag", "")
+    if flag not in selectors.REVIEW_FLAGS:
+        flag = ""
     page = Paginator(
-        selectors.review_list(survey, search=search, state=state), 25
+        selectors.review_list(survey, search=search, state=state, flag=flag), 25
     ).get_page(request.GET.get("page"))
+    query = {k: v for k, v in {"q": search, "state": state, "flag": flag}.items() if v}
     context = {
         "course": course,
         "survey": survey,
@@ -322,6 +328,9 @@ def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpRe
         "page": page,
         "search": search,
         "state": state,
+        "flag": flag,
+        "filter_query": urlencode(query),
+        "short_below": selectors.short_below(survey),
         "states": SurveyResponse.Review.choices,
         "review_choices": ReviewForm.base_fields["state"].choices,
     }
@@ -375,6 +384,60 @@ def staff_review(
     ):
         next_url = reverse("staff_survey_summaries", args=[course.slug, number])
     return redirect(next_url)
+
+
+@require_POST
+@course_staff_required
+def staff_accept_selected(
+    request: HttpRequest, course: Course, number: int
+) -> HttpResponse:
+    """Accept the checked summaries, after a confirmation that says how
+    many."""
+    survey = selectors.get_survey_for_staff(course, number)
+    ids = [int(v) for v in request.POST.getlist("selected") if v.isdigit()][:1000]
+    back = _summaries_url(course, number, request.POST.get("filter_query", ""))
+    chosen = SurveyResponse.objects.filter(survey=survey, pk__in=ids).exclude(
+        review_state=SurveyResponse.Review.ACCEPTED
+    )
+    count = chosen.count()
+    if not count:
+        messages.error(request, _("Select at least one summary that is not accepted."))
+        return redirect(back)
+    if not request.POST.get("confirmed"):
+        return render(
+            request,
+            "surveys/staff_accept_confirm.html",
+            {
+                "course": course,
+                "survey": survey,
+                "lecture": survey.lecture,
+                "count": count,
+                "ids": ids,
+                "learners": chosen.select_related("user").order_by("pk")[:50],
+                "filter_query": request.POST.get("filter_query", ""),
+                "back_url": back,
+            },
+        )
+    accepted = survey_accept_many(
+        survey=survey, response_ids=ids, reviewer=request.user
+    )
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d summary accepted.", "%(count)d summaries accepted.", accepted
+        )
+        % {"count": accepted},
+    )
+    return redirect(back)
+
+
+def _summaries_url(course: Course, number: int, query: str) -> str:
+    """Back to the review queue with its filter; the query is rebuilt from
+    the known filter names only, so nothing else rides along."""
+    url = reverse("staff_survey_summaries", args=[course.slug, number])
+    params = QueryDict(query)
+    kept = {k: params[k] for k in ("q", "state", "flag", "page") if params.get(k)}
+    return f"{url}?{urlencode(kept)}" if kept else url
 
 
 @course_staff_required

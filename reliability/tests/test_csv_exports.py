@@ -4,6 +4,8 @@ a spreadsheet would run as a formula."""
 
 import csv
 import io
+import re
+from datetime import datetime
 
 import pytest
 
@@ -108,3 +110,29 @@ def test_an_export_is_a_private_attachment_with_a_safe_name(client, hostile_name
         assert response["Cache-Control"] == "private, no-store", path
         assert response["Content-Disposition"].startswith("attachment; filename"), path
         assert body_of(response).startswith("\ufeff"), path
+
+
+DATE_LIKE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d")
+ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")
+
+
+def test_every_export_writes_times_one_way_iso_8601_on_the_course_clock(
+    client, hostile_names
+):
+    """A spreadsheet sorts and parses one format: ISO 8601 with the offset,
+    in the course's time zone (`lms.csv.csv_timestamp`), in every export."""
+    world = hostile_names
+    client.force_login(world.users["admin"])
+    offset = datetime.now(world.course.tzinfo).isoformat()[-6:]
+    times, problems = 0, []
+    for path, response in csv_exports(world, client):
+        text = body_of(response).lstrip("\ufeff")
+        for row in csv.reader(io.StringIO(text, newline="")):
+            for cell in row:
+                if not DATE_LIKE.match(cell):
+                    continue
+                times += 1
+                if not ISO_WITH_OFFSET.match(cell) or not cell.endswith(offset):
+                    problems.append(f"{path}: {cell!r}")
+    assert not problems, "\n".join(problems)
+    assert times >= 4, "the exports' times were found"
