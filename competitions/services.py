@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, F, Max, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from competitions.metrics import AnswerKey, Problem, header_problems, score_file
 from competitions.models import Answer, Competition, Entry, Participant
@@ -169,6 +170,7 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
     learner's participant row, so two tabs uploading at the same instant
     are counted one after the other and cannot both take the last slot.
     """
+    competition.for_learner(user.pk)
     if not competition.is_open:
         raise Refused(_("The competition is not open for submissions."))
     if not competition.answers.exists():
@@ -515,7 +517,7 @@ def rescore_resume(job: Job) -> None:
 
 
 def entry_select_final(*, entry: Entry, selected: bool) -> None:
-    competition = entry.competition
+    competition = entry.competition.for_learner(entry.user_id)
     if competition.is_closed:
         raise Refused(_("The competition has closed; final submissions are fixed."))
     if selected and entry.status != Entry.Status.SCORED:
@@ -551,7 +553,7 @@ def participant_set_nickname(*, participant: Participant, nickname: str) -> None
 
 
 def participant_upload_report(*, participant: Participant, upload: UploadedFile):
-    competition = participant.competition
+    competition = participant.competition.for_learner(participant.user_id)
     if not competition.report_open:
         raise Refused(_("The report deadline has passed."))
     if upload.size > competition.max_upload_bytes:
@@ -660,6 +662,17 @@ def competition_publish_private(*, competition: Competition) -> None:
     if not competition.is_closed:
         raise Refused(
             _("The private leaderboard can be published only after the close.")
+        )
+    if waiting := competition.extended_learners_open():
+        raise Refused(
+            ngettext(
+                "%(count)d learner with an extension can still submit: the "
+                "private leaderboard can be published once their time is up.",
+                "%(count)d learners with an extension can still submit: the "
+                "private leaderboard can be published once their time is up.",
+                waiting,
+            )
+            % {"count": waiting}
         )
     Competition.objects.filter(pk=competition.pk, private_published_at=None).update(
         private_published_at=timezone.now()

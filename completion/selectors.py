@@ -16,6 +16,7 @@ from django.db.models import (
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -36,9 +37,14 @@ from completion.models import (
     final_decision_sql,
 )
 from completion.rules import Metrics, rule_met, rule_value
-from courses.models import Course, Enrollment, Lecture
-from quizzes.homework.models import PASSED, Homework, Submission, revealed_q
-from quizzes.surveys.models import SurveyResponse
+from courses.models import Course, Enrollment, Extension, Lecture
+from quizzes.homework.models import (
+    PASSED,
+    Homework,
+    Submission,
+    revealed_to_learner_q,
+)
+from quizzes.surveys.models import Survey, SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses
 
 Kind = CompletionRule.Kind
@@ -190,20 +196,29 @@ def tiers_with_criteria(course: Course, metrics: Metrics) -> list[dict]:
 # The weekly grid ----------------------------------------------------------
 
 
-def course_weeks(course: Course) -> list[dict]:
-    """Published lectures with their homework's pass mark and due time (one
-    query)."""
+def course_weeks(course: Course, *, user_id=None) -> list[dict]:
+    """Published lectures with their homework's pass mark and due times (one
+    query); with `user_id`, the learner's due times in force (with any
+    extension) as `homework__due_at` and `survey__due_at`."""
+    lectures = Lecture.objects.filter(course=course, published=True)
+    if user_id is not None:
+        lectures = lectures.annotate(
+            homework_due=Homework.objects.due_for(user_id, prefix="homework__"),
+            survey_due=Survey.objects.due_for(user_id, prefix="survey__"),
+        )
+    else:
+        lectures = lectures.annotate(
+            homework_due=F("homework__due_at"), survey_due=F("survey__due_at")
+        )
     return list(
-        Lecture.objects.filter(course=course, published=True)
-        .order_by("number")
-        .values(
+        lectures.order_by("number").values(
             "pk",
             "number",
             "title",
             "homework__pass_mark",
-            "homework__due_at",
             "homework__published",
-            "survey__due_at",
+            homework__due_at=F("homework_due"),
+            survey__due_at=F("survey_due"),
         )
     )
 
@@ -229,7 +244,7 @@ def week_grid(
         revealed = Value(True)
     else:
         revealed = ExpressionWrapper(
-            revealed_q(learner_now, "homework__"), output_field=BooleanField()
+            revealed_to_learner_q(learner_now), output_field=BooleanField()
         )
     for user_id, number, score, passed, shown in (
         submissions.filter(user_id__in=user_ids)
@@ -322,6 +337,11 @@ def dashboard_rows(
                 ),
                 0,
             ),
+            has_extension=Exists(
+                Extension.objects.active().filter(
+                    course=course, user_id=OuterRef("user_id")
+                )
+            ),
             **final_decision_sql("completion__"),
         )
     )
@@ -364,7 +384,13 @@ def at_risk_q(course: Course, *, now) -> Q:
     )
     if len(due) >= 2:
         last_two = due[:2]
-        condition |= ~Q(
+        # A learner whose extension keeps either of them open has not missed it.
+        still_open = Homework.objects.filter(
+            pk__in=[pk for pk, _ in last_two]
+        ).alias(
+            due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id")))
+        )
+        condition |= ~Q(Exists(still_open.filter(due_in_force__gt=now))) & ~Q(
             Exists(
                 Submission.objects.filter(
                     user_id=OuterRef("user_id"),

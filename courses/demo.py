@@ -1,8 +1,25 @@
 """Demo data for admission and announcements (see seed_demo's DEMO_STEPS)."""
 
-from django.db.models import Q
+from datetime import timedelta
 
-from courses.models import Announcement, ApplicationQuestion, Enrollment
+from allauth.account.models import EmailAddress
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from courses.models import (
+    Announcement,
+    ApplicationQuestion,
+    Enrollment,
+    Extension,
+    Lecture,
+)
+from courses.services import ExtensionLearner, extension_grant
+
+# A learner with more time: lecture 6's homework, closed for everyone else.
+EXTENDED_EMAIL = "extended@example.com"
+EXTENDED_LECTURE = 6
+EXTENDED_TIME = timedelta(days=14)
 
 QUESTIONS = [
     (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
@@ -45,4 +62,38 @@ def seed(*, course, admin, staff, learner) -> None:
         course=course,
         title="Welcome to the course",
         defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
+    )
+    _extended_learner(course=course, staff=staff, password=learner.password)
+
+
+def _extended_learner(*, course, staff, password: str) -> None:
+    """extended@example.com (the demo password) with an extension of lecture
+    6's homework: open for them, on time, after it closed for the others."""
+    user, created = User.objects.get_or_create(
+        email=EXTENDED_EMAIL,
+        defaults={"display_name": "Extended Demo", "password": password},
+    )
+    if created:
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    Enrollment.objects.get_or_create(
+        course=course,
+        user=user,
+        defaults={
+            "status": Enrollment.Status.APPROVED,
+            "decided_at": timezone.now(),
+            "decided_by": staff,
+        },
+    )
+    lecture = Lecture.objects.filter(course=course, number=EXTENDED_LECTURE).first()
+    if lecture is None or Extension.objects.filter(course=course, user=user).exists():
+        return
+    extension_grant(
+        course=course,
+        learners=[ExtensionLearner(user.pk, user.email, EXTENDED_TIME)],
+        scope=Extension.Scope.HOMEWORK,
+        lecture=lecture,
+        reason="Demo: in hospital during week 6 (note from the doctor).",
+        by=staff,
     )

@@ -8,7 +8,9 @@
 - lecture sections: HTML shown on the lecture page below its description
   (the recording player, slides and notebook);
 - lecture badges: labels next to "this week"'s latest lectures (which
-  materials are up), for several lectures in one query.
+  materials are up), for several lectures in one query;
+- extension listeners: told when learners' extensions change, to judge
+  their submitted work against the new due times.
 """
 
 from collections.abc import Callable, Iterable
@@ -22,6 +24,20 @@ from courses.models import Lecture
 _lecture_annotations: dict[str, Callable[[], Expression]] = {}
 _lecture_sections: list[Callable[[Context], SafeString]] = []
 _lecture_badges: list[Callable[[list[Lecture]], dict[int, list[str]]]] = []
+_extension_listeners: list[Callable[..., None]] = []
+
+
+def register_extension_listener(listener: Callable[..., None]):
+    """Register `listener(*, course, user_ids)`, called in the transaction
+    that grants or revokes those learners' extensions: apps that judged work
+    by the old due times (late flags) judge it again."""
+    if listener not in _extension_listeners:
+        _extension_listeners.append(listener)
+    return listener
+
+
+def extension_listeners() -> list[Callable[..., None]]:
+    return list(_extension_listeners)
 
 
 def register_lecture_annotation(name: str, expression: Callable[[], Expression]):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from courses.selectors import extensions_covering
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
 from lms.csv import csv_response, csv_timestamp
@@ -258,6 +259,12 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "homework": homework,
             "lecture": homework.lecture,
             "counts": selectors.homework_counts(homework=homework),
+            "extended": extensions_covering(
+                course=course,
+                scope="homework",
+                lecture=homework.lecture,
+                due_at=homework.due_at,
+            ),
             "over_time": over_time,
             "over_time_width": max(10, len(over_time) * 10),
             "distribution": distribution,
