@@ -385,23 +385,25 @@ def at_risk_q(course: Course, *, now) -> Q:
     if len(due) >= 2:
         last_two = due[:2]
         # A learner whose extension keeps either of them open has not missed it.
-        still_open = Homework.objects.filter(
-            pk__in=[pk for pk, _ in last_two]
-        ).alias(
+        still_open = Homework.objects.filter(pk__in=[pk for pk, _ in last_two]).alias(
             due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id")))
         )
-        condition |= ~Q(Exists(still_open.filter(due_in_force__gt=now))) & ~Q(
-            Exists(
-                Submission.objects.filter(
-                    user_id=OuterRef("user_id"),
-                    homework_id__in=[pk for pk, _ in last_two],
+        condition |= (
+            ~Q(Exists(still_open.filter(due_in_force__gt=now)))
+            & ~Q(
+                Exists(
+                    Submission.objects.filter(
+                        user_id=OuterRef("user_id"),
+                        homework_id__in=[pk for pk, _ in last_two],
+                    )
                 )
             )
-        ) & ~Q(
-            Exists(
-                SurveyResponse.objects.filter(
-                    user_id=OuterRef("user_id"),
-                    survey__lecture_id__in=[lecture for _, lecture in last_two],
+            & ~Q(
+                Exists(
+                    SurveyResponse.objects.filter(
+                        user_id=OuterRef("user_id"),
+                        survey__lecture_id__in=[lecture for _, lecture in last_two],
+                    )
                 )
             )
         )

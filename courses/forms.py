@@ -233,7 +233,9 @@ class ExtensionForm(forms.Form):
         scope, lecture = data.get("scope"), data.get("lecture")
         one_item = scope in {Extension.Scope.HOMEWORK, Extension.Scope.SURVEY}
         if one_item and lecture is None:
-            self.add_error("lecture", _("Choose the lecture of the homework or survey."))
+            self.add_error(
+                "lecture", _("Choose the lecture of the homework or survey.")
+            )
         if one_item and lecture is not None and not hasattr(lecture, scope):
             self.add_error(
                 "lecture",
@@ -245,9 +247,9 @@ class ExtensionForm(forms.Form):
             )
         if not one_item:
             data["lecture"] = None
-        if data.get("days") is not None and data.get("hours") is not None:
-            if not data["days"] and not data["hours"]:
-                self.add_error("days", _("Give at least one extra hour."))
+        days, hours = data.get("days"), data.get("hours")
+        if days == 0 and hours == 0:
+            self.add_error("days", _("Give at least one extra hour."))
         upload = data.get("csv_file")
         if upload is not None:
             if upload.size > EXTENSION_CSV_MAX_BYTES:
@@ -265,7 +267,9 @@ class ExtensionForm(forms.Form):
         return data
 
     def extra_time(self) -> timedelta:
-        return timedelta(days=self.cleaned_data["days"], hours=self.cleaned_data["hours"])
+        return timedelta(
+            days=self.cleaned_data["days"], hours=self.cleaned_data["hours"]
+        )
 
 
 class ExtensionFilterForm(forms.Form):
@@ -282,7 +286,7 @@ class ExtensionFilterForm(forms.Form):
     scope = forms.ChoiceField(
         label=_("Applies to"),
         required=False,
-        choices=[("", pgettext_lazy("extensions", "All"))] + Extension.Scope.choices,
+        choices=[("", pgettext_lazy("extensions", "All")), *Extension.Scope.choices],
     )
 
     def filters(self) -> dict:

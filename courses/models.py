@@ -5,9 +5,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
@@ -387,7 +387,7 @@ LIVE_LINK_LEAD = timedelta(minutes=30)
 
 
 def extra_time_label(extra: timedelta) -> str:
-    """"3 days 4 hours", in the reader's language."""
+    """ "3 days 4 hours", in the reader's language."""
     days, hours = extra.days, extra.seconds // 3600
     parts = []
     if days:
@@ -427,7 +427,6 @@ class ExtensionQuerySet(models.QuerySet):
             models.Value(timedelta(0), output_field=models.DurationField()),
         )
 
-
     def extra_time_of(self, *, user_id, course_id, scope: str, lecture_id=None):
         """`extra_time()` for one learner and item, as a value."""
         return (
@@ -457,9 +456,7 @@ class Extension(models.Model):
         ALL = "all", _("Everything in the course")
         HOMEWORK = "homework", pgettext_lazy("extension scope", "One homework")
         SURVEY = "survey", pgettext_lazy("extension scope", "One survey")
-        COMPETITION = "competition", pgettext_lazy(
-            "extension scope", "The competition"
-        )
+        COMPETITION = "competition", pgettext_lazy("extension scope", "The competition")
 
     course = models.ForeignKey(
         Course, on_delete=models.CASCADE, related_name="extensions"

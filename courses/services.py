@@ -536,13 +536,13 @@ def extension_revoke(*, extension: Extension, by: User) -> bool:
     trail); work already submitted is judged again. False if it was already
     revoked."""
     with transaction.atomic():
-        revoked = Extension.objects.active().filter(pk=extension.pk).update(
-            revoked_at=timezone.now(), revoked_by=by
+        revoked = (
+            Extension.objects.active()
+            .filter(pk=extension.pk)
+            .update(revoked_at=timezone.now(), revoked_by=by)
         )
         if revoked:
-            extensions_changed(
-                course=extension.course, user_ids=[extension.user_id]
-            )
+            extensions_changed(course=extension.course, user_ids=[extension.user_id])
     return bool(revoked)
 
 

@@ -82,9 +82,7 @@ def test_everything_extensions_cover_the_competition(
     assert Entry.objects.filter(user=learner).exists()
 
 
-def test_the_private_board_waits_for_extended_learners(
-    course, closed, learner, staff
-):
+def test_the_private_board_waits_for_extended_learners(course, closed, learner, staff):
     _grant(course, learner, staff)
     with pytest.raises(services.Refused, match="1 learner with an extension"):
         services.competition_publish_private(competition=closed)

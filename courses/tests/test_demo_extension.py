@@ -20,5 +20,7 @@ def test_the_demo_has_a_learner_whose_extension_reopens_a_closed_homework(
     assert homework.state_at(timezone.now(), user_id=extension.user_id) == "open"
     assert extension.extra_time == timedelta(days=14)
     assert client.login(email="extended@example.com", password="koza-demo")
-    page = client.get("/courses/llm-demo/lectures/6/homework/", HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(
+        "/courses/llm-demo/lectures/6/homework/", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert "Extended for you" in page.text

@@ -56,9 +56,7 @@ def homework_learner_view(
     # The learner's own window (with any extension): an extended learner
     # still answering sees no key even once it is revealed to the others.
     state, due_in_force = homework.window_at(now, user_id=user.pk)
-    revealed = reveal or (
-        homework.is_revealed(now) and state not in ACCEPTING_WINDOWS
-    )
+    revealed = reveal or (homework.is_revealed(now) and state not in ACCEPTING_WINDOWS)
     # Questions and their choices in one query (a question without choices,
     # which only staff's preview of a draft can have, still shows).
     content: dict[int, dict] = {}

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.selectors import extensions_covering
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
+from courses.selectors import extensions_covering
 from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
 from lms.partials import wants_partial

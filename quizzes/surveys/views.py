@@ -12,9 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from courses.selectors import extensions_covering
 from courses.access import course_learner_required, course_staff_required
 from courses.models import ACCEPTING_WINDOWS, Course
+from courses.selectors import extensions_covering
 from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial, wants_partial

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 - pytest fixtures imported from the factories
 """A learner's extension moves their homework deadline everywhere: what they
 may submit (both write paths), the late flag and cap, the key's reveal, and
 the date on their pages."""
