@@ -1,7 +1,9 @@
-"""Survey deadlines for "this week" and the calendar feed, in one query."""
+"""Survey deadlines for "this week" and the calendar feed, in one query,
+and the reminders of the learners who have not submitted it yet."""
 
 from django.utils.translation import gettext as _
 
+from courses.reminders import lecture_item_reminders_send, register_reminder_source
 from courses.selectors import lecture_item_deadlines, register_deadline_provider
 from quizzes.surveys.models import Survey, SurveyDraft, SurveyResponse
 
@@ -19,4 +21,15 @@ def survey_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=SurveyDraft,
         kind="survey",
         title=_("Lecture summary: lecture %(number)s"),
+    )
+
+
+@register_reminder_source
+def survey_reminder_source(*, now) -> int:
+    return lecture_item_reminders_send(
+        Survey.objects.all(),
+        now=now,
+        fk="survey",
+        submissions=SurveyResponse,
+        kind="survey",
     )
