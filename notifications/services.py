@@ -133,6 +133,7 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
         params, connection
     )
     # "WHERE TRUE" ends the SELECT for SQLite's parser before ON CONFLICT.
+    # Only table names (from the models) are formatted in; values are params.
     sql = f"""
         INSERT INTO {table} (recipient_id, kind, course_id, params, url,
             created_at, read_at, dedupe_key, email_state)
@@ -144,7 +145,7 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
         WHERE u.is_active AND u.id IN ({source_sql}) AND TRUE
         ON CONFLICT DO NOTHING
         RETURNING id, recipient_id, email_state
-    """
+    """  # noqa: S608
     values = (
         kind,
         course_id,
