@@ -4,7 +4,7 @@ from datetime import UTC
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone
+from icalendar import Alarm, Calendar, Event, Timezone
 
 from courses.models import Course
 from courses.selectors import deadlines_for
@@ -49,6 +49,7 @@ def course_calendar(*, course: Course, user) -> bytes:
         if lecture.description:
             event.add("description", lecture.description)
         calendar.add_component(event)
+    alarms = course.reminder_offsets
     for deadline in deadlines_for(course=course, user=user):
         event = Event()
         event.add("uid", f"{deadline['uid']}@{domain}")
@@ -59,5 +60,11 @@ def course_calendar(*, course: Course, user) -> bytes:
         event.add("dtend", due)
         if deadline.get("url"):
             event.add("url", settings.SITE_URL + deadline["url"])
+        for offset in alarms:
+            alarm = Alarm()  # the same times as the reminder emails
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", deadline["title"])
+            alarm.add("trigger", -offset)
+            event.add_component(alarm)
         calendar.add_component(event)
     return calendar.to_ical()

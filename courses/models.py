@@ -19,6 +19,39 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
 
 
+MAX_REMINDERS = 5
+MAX_REMINDER_HOURS = 24 * 30
+
+
+def parse_reminder_hours(value: str) -> list[int]:
+    """ "48, 6" -> [48, 6] (hours before a due time, furthest first);
+    ValidationError with a clear message for anything else."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if len(parts) > MAX_REMINDERS:
+        raise ValidationError(
+            _("At most %(count)s reminders per deadline."),
+            params={"count": MAX_REMINDERS},
+        )
+    hours = []
+    for part in parts:
+        if not part.isascii() or not part.isdigit():
+            raise ValidationError(
+                _("Reminder times are whole hours separated by commas, e.g. 48, 6.")
+            )
+        number = int(part)
+        if not 1 <= number <= MAX_REMINDER_HOURS:
+            raise ValidationError(
+                _("Each reminder is between 1 and %(max)s hours before the due time."),
+                params={"max": MAX_REMINDER_HOURS},
+            )
+        hours.append(number)
+    return sorted(set(hours), reverse=True)
+
+
+def validate_reminder_hours(value: str) -> None:
+    parse_reminder_hours(value)
+
+
 class Course(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -52,6 +85,17 @@ class Course(models.Model):
         _("state"), max_length=10, choices=State.choices, default=State.DRAFT
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    reminder_hours = models.CharField(
+        _("deadline reminders (hours before)"),
+        max_length=50,
+        blank=True,
+        default="48, 6",
+        validators=[validate_reminder_hours],
+        help_text=_(
+            "Learners who have not submitted a homework or survey are reminded "
+            "this many hours before its due time, e.g. 48, 6. Empty: no reminders."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -67,6 +111,16 @@ class Course(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def reminder_offsets(self) -> list[timedelta]:
+        """When learners are reminded before each due time, furthest first
+        (the deadline reminders and the calendar feed's alarms)."""
+        try:
+            hours = parse_reminder_hours(self.reminder_hours)
+        except ValidationError:
+            return []
+        return [timedelta(hours=h) for h in hours]
 
     def role_of(self, user) -> str | None:
         """'admin', 'staff' or None. Superusers act as admins everywhere."""

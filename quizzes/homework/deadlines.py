@@ -1,9 +1,11 @@
 """Homework deadlines for "this week" and the calendar feed, in one query,
-and the submissions judged again when a learner's extension changes."""
+the reminders of the learners who have not submitted it yet, and the
+submissions judged again when a learner's extension changes."""
 
 from django.utils.translation import gettext as _
 
 from courses.hooks import register_extension_listener
+from courses.reminders import lecture_item_reminders_send, register_reminder_source
 from courses.selectors import lecture_item_deadlines, register_deadline_provider
 from quizzes.homework.models import DraftAnswer, Homework, Submission
 
@@ -21,6 +23,17 @@ def homework_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=DraftAnswer,
         kind="homework",
         title=_("Homework: lecture %(number)s"),
+    )
+
+
+@register_reminder_source
+def homework_reminder_source(*, now) -> int:
+    return lecture_item_reminders_send(
+        Homework.objects.all(),
+        now=now,
+        fk="homework",
+        submissions=Submission,
+        kind="homework",
     )
 
 

@@ -1,9 +1,11 @@
 """Survey deadlines for "this week" and the calendar feed, in one query,
-and the answers judged again when a learner's extension changes."""
+the reminders of the learners who have not submitted it yet, and the
+answers judged again when a learner's extension changes."""
 
 from django.utils.translation import gettext as _
 
 from courses.hooks import register_extension_listener
+from courses.reminders import lecture_item_reminders_send, register_reminder_source
 from courses.selectors import lecture_item_deadlines, register_deadline_provider
 from quizzes.surveys.models import Survey, SurveyDraft, SurveyResponse
 
@@ -21,6 +23,17 @@ def survey_deadline_provider(*, course, user, start, end) -> list[dict]:
         drafts=SurveyDraft,
         kind="survey",
         title=_("Lecture summary: lecture %(number)s"),
+    )
+
+
+@register_reminder_source
+def survey_reminder_source(*, now) -> int:
+    return lecture_item_reminders_send(
+        Survey.objects.all(),
+        now=now,
+        fk="survey",
+        submissions=SurveyResponse,
+        kind="survey",
     )
 
 

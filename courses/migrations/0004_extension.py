@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0002_announcement_announcementdelivery_and_more'),
+        ('courses', '0003_course_reminder_hours'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
