@@ -468,14 +468,15 @@ class ExtensionQuerySet(models.QuerySet):
         longest active extension of the learner in the course that covers it
         (everything in the course, or this item), zero without one. Every
         argument may be a value or an expression (`OuterRef`), so the same
-        rule serves one learner's page, a whole results table and the
-        one-statement submit."""
-        longest = (
-            self.covering(scope=scope, lecture_id=lecture_id)
-            .filter(course_id=course_id, user_id=user_id)
-            .order_by("-extra_time")
-            .values("extra_time")[:1]
+        rule serves one learner's page, a whole results table, the reminders
+        and the one-statement submit. `user_id=None`: the longest of any
+        learner (how long the item stays open for someone)."""
+        longest = self.covering(scope=scope, lecture_id=lecture_id).filter(
+            course_id=course_id
         )
+        if user_id is not None:
+            longest = longest.filter(user_id=user_id)
+        longest = longest.order_by("-extra_time").values("extra_time")[:1]
         return Coalesce(
             models.Subquery(longest, output_field=models.DurationField()),
             models.Value(timedelta(0), output_field=models.DurationField()),
@@ -620,6 +621,21 @@ class LectureItemQuerySet(models.QuerySet):
                 course_id=models.OuterRef(f"{prefix}lecture__course_id"),
                 scope=self.extension_scope,
                 lecture_id=models.OuterRef(f"{prefix}lecture_id"),
+            ),
+            output_field=models.DateTimeField(),
+        )
+
+    def due_for_anyone(self):
+        """The latest due time in force of any learner: `due_at` plus the
+        longest extension of the item (it stays open for someone until
+        then)."""
+        return models.ExpressionWrapper(
+            models.F("due_at")
+            + Extension.objects.extra_time(
+                user_id=None,
+                course_id=models.OuterRef("lecture__course_id"),
+                scope=self.extension_scope,
+                lecture_id=models.OuterRef("lecture_id"),
             ),
             output_field=models.DateTimeField(),
         )

@@ -36,6 +36,8 @@ from courses.models import (
 )
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 EMAIL_CHUNK_SIZE = 100
 DECISION_EMAIL_JOB = JobKind("decision_emails")
@@ -555,5 +557,49 @@ def extensions_changed(*, course: Course, user_ids: list[int]) -> None:
 
 
 def _extension_notify(*, course: Course, extensions: list[Extension]) -> None:
-    """The learner hears of their new deadline (the notifications app, once
-    merged; until then the extended date shows on every page)."""
+    """Each learner hears of their new due time (in-app and by email, per
+    their preferences): one notification per grant, never twice."""
+    for extension in extensions:
+        url, params = _extension_target(course=course, extension=extension)
+        notify(
+            [extension.user_id],
+            Kind.EXTENSION_GRANTED,
+            course=course,
+            url=url,
+            params={"course": course.title, **params},
+            dedupe_key=f"extension:{extension.pk}",
+        )
+
+
+def _extension_target(*, course: Course, extension: Extension) -> tuple[str, dict]:
+    """The page and the notification's words for what was extended: the
+    item and the learner's new due time (every due time moves, for
+    everything in the course)."""
+    tz = course.tzinfo
+
+    def at(moment) -> str:
+        return f"{timezone.localtime(moment, tz):%Y-%m-%d %H:%M} ({course.timezone})"
+
+    lecture = extension.lecture
+    item = getattr(lecture, extension.scope, None) if lecture else None
+    if item is not None:
+        return item.get_absolute_url(), {
+            "item": extension.scope,
+            "number": lecture.number,
+            "due": at(item.due_at + extension.extra_time),
+        }
+    competition = (
+        course.competitions.order_by("pk").first()
+        if extension.scope == Extension.Scope.COMPETITION
+        else None
+    )
+    if competition is not None:
+        return competition.get_absolute_url(), {
+            "title": competition.title,
+            "due": at(competition.closes_at + extension.extra_time),
+        }
+    return reverse("course_detail", args=[course.slug]), {
+        "title": course.title,
+        "due": _("%(extra)s later than before, for every deadline")
+        % {"extra": extension.extra_time_label},
+    }
