@@ -1,4 +1,3 @@
-# ruff: noqa: F811 - pytest fixtures imported from the factories
 """Reminders and the grant notification follow the learner's extension: an
 extended learner is reminded before their own due time (even once the
 homework closed for the others), with that time in the message, and told
