@@ -13,6 +13,7 @@ from itertools import batched
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
@@ -24,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -379,8 +381,27 @@ def at_risk_q(course: Course, *, now) -> Q:
         _required(course, Kind.SUMMARIES_SUBMITTED),
         _required(course, Kind.SUMMARIES_ACCEPTED),
     )
-    condition = Q(weeks_passed__lt=need_passed - remaining) | Q(
-        summaries__lt=need_summaries - remaining
+    # Work past its due time that a learner's extension keeps open is still
+    # to come for them (counted only for learners with an extension).
+    reopened = (
+        homeworks.filter(due_at__lte=now)
+        .alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+        .filter(due_in_force__gt=now)
+        .order_by()
+        .values("lecture__course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    extended = Exists(
+        Extension.objects.active().filter(course=course, user_id=OuterRef("user_id"))
+    )
+    to_come = Value(remaining) + Case(
+        When(extended, then=Coalesce(Subquery(reopened), 0)),
+        default=0,
+        output_field=IntegerField(),
+    )
+    condition = Q(weeks_passed__lt=Value(need_passed) - to_come) | Q(
+        summaries__lt=Value(need_summaries) - to_come
     )
     if len(due) >= 2:
         last_two = due[:2]
