@@ -118,6 +118,12 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
         lectures = lectures.filter(published=True)
     lecture = get_object_or_404(lectures, number=number)
     base = lecture.get_absolute_url()
+    # Each task's deadline as this learner has it (with any extension).
+    due = {
+        deadline["url"]: deadline
+        for deadline in selectors.deadlines_for(course=course, user=request.user)
+        if deadline["url"].startswith(base)
+    }
     return render(
         request,
         "courses/lecture_detail.html",
@@ -127,6 +133,8 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
             "live_link_visible": lecture.live_link_visible(),
             "homework_url": base + "homework/",
             "survey_url": base + "survey/",
+            "homework_deadline": due.get(base + "homework/"),
+            "survey_deadline": due.get(base + "survey/"),
         },
     )
 

@@ -187,3 +187,23 @@ def test_an_extended_learner_sees_no_key_while_they_may_still_answer(
     # Once their own window closes, they see it too.
     freeze(monkeypatch, hw.due_at + timedelta(days=2, seconds=1))
     assert "Because of reason 1" in client.get(take_url(hw)).content.decode()
+
+
+def test_the_lecture_and_progress_pages_show_the_extended_due_time(
+    client, learner, other_learner, staff, homework, course
+):
+    grant(course, learner, staff=staff, lecture=homework.lecture, days=2)
+    extended = (homework.due_at + timedelta(days=2)).astimezone(course.tzinfo)
+    normal = homework.due_at.astimezone(course.tzinfo)
+    lecture = homework.lecture.get_absolute_url()
+    progress = reverse("progress", args=[course.slug])
+    client.force_login(learner)
+    for url in (lecture, progress):
+        page = client.get(url).content.decode()
+        assert extended.strftime("%Y-%m-%d") in page, url
+        assert "Extended for you" in page, url
+        assert "Hospitalised" not in page, url
+    client.force_login(other_learner)
+    page = client.get(lecture).content.decode()
+    assert normal.strftime("%Y-%m-%d") in page
+    assert "Extended for you" not in page
