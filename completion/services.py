@@ -595,7 +595,7 @@ def _visible_inputs(course_ref, now) -> dict:
     run's last state, so a skipped run still costs two queries). A run whose
     inputs stamp has not moved still recomputes when these have."""
     from competitions.models import Competition
-    from quizzes.homework.models import Homework
+    from quizzes.homework.models import Homework, Submission
 
     revealed = (
         Homework.objects.filter(lecture__course=course_ref)
@@ -614,8 +614,23 @@ def _visible_inputs(course_ref, now) -> dict:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # An extended learner's scores start to count when their own window
+    # closes (`revealed_to_learner_q`): time passes, nothing is written.
+    extended_revealed = (
+        Submission.objects.filter(
+            homework__lecture__course=course_ref,
+            user__extensions__course=course_ref,
+            user__extensions__revoked_at__isnull=True,
+        )
+        .revealed(now)
+        .order_by()
+        .values("homework__lecture__course")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
     return {
-        "revealed_homework": Coalesce(Subquery(revealed), 0),
+        "revealed_homework": Coalesce(Subquery(revealed), 0)
+        + Coalesce(Subquery(extended_revealed), 0),
         "published_boards": Coalesce(Subquery(boards), 0),
     }
 
