@@ -167,6 +167,25 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
         return cursor.fetchall()
 
 
+def job_ended_notify(sender, *, job: Job, **kwargs) -> None:
+    """Tell whoever started a job (staff) that it finished or failed; jobs
+    nobody started (the beat's, the emails' own) tell no one."""
+    if job.created_by_id is None or job.kind in (
+        NOTIFICATION_EMAIL_JOB,
+        DIGEST_EMAIL_JOB,
+    ):
+        return
+    failed = job.state == Job.State.FAILED
+    notify(
+        [job.created_by_id],
+        Kind.JOB_FAILED if failed else Kind.JOB_FINISHED,
+        course=job.course_id,
+        url=reverse("job_progress", args=[job.pk]),
+        params={"title": job.label or job.kind},
+        dedupe_key=f"job:{job.pk}:{job.state}",
+    )
+
+
 # The bell -------------------------------------------------------------------
 
 
