@@ -77,46 +77,45 @@ def notify(
     else:
         ids = sorted({int(pk) for pk in recipient_ids})
         batches = [ids[i : i + _LIST_CHUNK] for i in range(0, len(ids), _LIST_CHUNK)]
-    inserted: list[tuple[int, int, str]] = []
+    course_id = getattr(course, "pk", course)
+    inserted: list[tuple[int, str]] = []
     with transaction.atomic():
+        # The job exists before the rows, so each row names its email job in
+        # the INSERT itself; it is dropped (never seen) if nobody is emailed.
+        job = Job.objects.create(
+            kind=NOTIFICATION_EMAIL_JOB,
+            label=_("Notification emails: %(kind)s") % {"kind": Kind(kind).label},
+            params={"kind": kind, "course_id": course_id},
+        )
         for batch in batches:
             inserted += _insert(
                 batch,
                 kind=kind,
-                course_id=getattr(course, "pk", course),
+                course_id=course_id,
                 url=url,
                 params=params or {},
                 dedupe_key=dedupe_key,
                 now=now,
                 email=email,
+                job=job,
             )
-        emails = [pk for pk, _recipient, state in inserted if state == "pending"]
+        emails = sum(1 for _recipient, state in inserted if state == "pending")
         if emails:
-            _emails_queue(emails, kind=kind, course_id=getattr(course, "pk", course))
-    recipients = [recipient for _pk, recipient, _state in inserted]
+            Job.objects.filter(pk=job.pk).update(total=emails)
+            from notifications import tasks
+
+            tasks.notification_emails_send.delay_on_commit(job_id=str(job.pk))
+        else:
+            job.delete()
+    recipients = [recipient for recipient, _state in inserted]
     if recipients:
         transaction.on_commit(lambda: unread_forget(recipients))
     return len(inserted)
 
 
-def _emails_queue(notification_ids: list[int], *, kind: str, course_id) -> Job:
-    """One chunked email job for the rows just recorded, sent after commit."""
-    job = Job.objects.create(
-        kind=NOTIFICATION_EMAIL_JOB,
-        label=_("Notification emails: %(kind)s") % {"kind": Kind(kind).label},
-        total=len(notification_ids),
-        params={"kind": kind, "course_id": course_id},
-    )
-    Notification.objects.filter(pk__in=notification_ids).update(email_job=job)
-    from notifications import tasks
-
-    tasks.notification_emails_send.delay_on_commit(job_id=str(job.pk))
-    return job
-
-
-def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
-    """One INSERT ... SELECT for a batch of recipients; (id, recipient,
-    email state) of each row that was new."""
+def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email, job):
+    """One INSERT ... SELECT for a batch of recipients; (recipient, email
+    state) of each row that was new."""
     User = get_user_model()
     if isinstance(batch, QuerySet):
         source_sql, source_params = batch.query.sql_with_params()
@@ -136,15 +135,16 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
     # Only table names (from the models) are formatted in; values are params.
     sql = f"""
         INSERT INTO {table} (recipient_id, kind, course_id, params, url,
-            created_at, read_at, dedupe_key, email_state)
+            created_at, read_at, dedupe_key, email_state, email_job_id)
         SELECT u.id, %s, %s, %s, %s, %s, NULL, %s,
             CASE COALESCE(p.channel, %s)
-                WHEN %s THEN %s WHEN %s THEN %s ELSE '' END
+                WHEN %s THEN %s WHEN %s THEN %s ELSE '' END,
+            CASE COALESCE(p.channel, %s) WHEN %s THEN %s ELSE NULL END
         FROM {users} u
         LEFT JOIN {preferences} p ON p.user_id = u.id AND p.kind = %s AND %s
         WHERE u.is_active AND u.id IN ({source_sql}) AND TRUE
         ON CONFLICT DO NOTHING
-        RETURNING id, recipient_id, email_state
+        RETURNING recipient_id, email_state
     """  # noqa: S608
     values = (
         kind,
@@ -158,6 +158,9 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
         EmailState.PENDING,
         Channel.DIGEST,
         EmailState.DIGEST,
+        default,
+        Channel.IMMEDIATE,
+        Job._meta.pk.get_db_prep_value(job.pk, connection),
         kind,
         email,
         *source_params,
