@@ -94,3 +94,14 @@ def test_inactive_users_get_nothing(learner, mailoutbox):
     learner.save()
     assert notify([learner.pk], Kind.ANNOUNCEMENT) == 0
     assert mailoutbox == []
+
+
+def test_staff_are_told_when_a_job_they_started_fails_and_no_one_else(staff, learner):
+    mine = Job.objects.create(kind="selftest", label="Grading", created_by=staff)
+    nobodys = Job.objects.create(kind="selftest", label="Nightly")
+    mine.fail("the worker ran out of memory")
+    nobodys.finish()
+    told = Notification.objects.get()
+    assert (told.recipient, told.kind) == (staff, Kind.JOB_FAILED)
+    assert told.text == "Failed: Grading"
+    assert told.url == reverse("job_progress", args=[mine.pk])
