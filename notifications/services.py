@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 NOTIFICATION_EMAIL_JOB = JobKind("notification_emails")
 DIGEST_EMAIL_JOB = JobKind("notification_digest")
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# An unsubscribe token names one kind, or the whole daily digest.
+DIGEST = "digest"
 UNREAD_CACHE_SECONDS = 600
 _LIST_CHUNK = 5000
 
@@ -271,20 +273,31 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
         user_id, kind = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise NotificationError(_("This unsubscribe link is not valid.")) from error
-    if kind not in Kind.values or not isinstance(user_id, int):
+    if (kind not in Kind.values and kind != DIGEST) or not isinstance(user_id, int):
         raise NotificationError(_("This unsubscribe link is not valid."))
     return user_id, kind
 
 
+@transaction.atomic
 def unsubscribe(*, token: str) -> tuple[int, str]:
-    """Turn one kind's email off for the token's user (RFC 8058 one-click)."""
+    """Turn one kind's email off for the token's user, or every kind that
+    goes to their daily digest (RFC 8058 one-click)."""
     user_id, kind = unsubscribe_read(token)
-    EmailPreference.objects.update_or_create(
-        user_id=user_id, kind=kind, defaults={"channel": Channel.OFF}
-    )
+    if kind == DIGEST:
+        kinds = [
+            k
+            for k, channel in preferences_for(user_id=user_id).items()
+            if channel == Channel.DIGEST
+        ]
+    else:
+        kinds = [kind]
+    for each in kinds:
+        EmailPreference.objects.update_or_create(
+            user_id=user_id, kind=each, defaults={"channel": Channel.OFF}
+        )
     Notification.objects.filter(
         recipient_id=user_id,
-        kind=kind,
+        kind__in=kinds,
         email_state__in=[EmailState.PENDING, EmailState.DIGEST],
     ).update(email_state=EmailState.NONE)
     return user_id, kind
@@ -332,10 +345,8 @@ def notification_message(notification: Notification) -> EmailMessage:
 
 def digest_message(user, notifications: list[Notification]) -> EmailMessage:
     message = EmailMessage(to=[user.email])
-    kinds = {n.kind for n in notifications}
-    # the digest's one-click link turns off the digest's kinds (one at a
-    # time: the first); the body links every kind's own unsubscribe page
-    link = _with_unsubscribe(message, user_id=user.pk, kind=sorted(kinds)[0])
+    # one click stops the whole digest; each item links its kind's own page
+    link = _with_unsubscribe(message, user_id=user.pk, kind=DIGEST)
     with translation.override(_language_of(user)):
         items = [
             {
