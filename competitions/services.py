@@ -22,6 +22,8 @@ from competitions.models import Answer, Competition, Entry, Participant
 from competitions.selectors import leaderboard_invalidate
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -371,6 +373,16 @@ def _entry_finish(entry: Entry, *, status: str, **fields) -> str:
     if not written:
         return "skipped"
     transaction.on_commit(lambda: leaderboard_invalidate(entry.competition_id))
+    if status in (Entry.Status.SCORED, Entry.Status.REJECTED):
+        competition = entry.competition
+        notify(
+            [entry.user_id],
+            Kind.ENTRY_SCORED if status == Entry.Status.SCORED else Kind.ENTRY_REFUSED,
+            course=competition.course_id,
+            url=competition.get_absolute_url(),
+            params={"course": competition.course.title},
+            dedupe_key=f"entry:{entry.pk}:{status}:{entry.attempts}",
+        )
     return status
 
 

@@ -36,9 +36,11 @@ from completion.models import (
     tier_criteria,
 )
 from completion.rules import Metrics, TierRules, decide
-from courses.models import Course, Enrollment, NoticeState
+from courses.models import Course, CourseRole, Enrollment, NoticeState
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 CHUNK = 2000
 Outcome = CompletionRecord.Outcome
@@ -336,6 +338,17 @@ def certificates_issue(
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + len(certificates)
         )
+        notify(
+            Certificate.objects.filter(course=course, issued_at=now).values(
+                "enrollment__user_id"
+            ),
+            Kind.CERTIFICATE_ISSUED,
+            course=course,
+            url=reverse("progress", args=[course.slug]),
+            params={"course": course.title},
+            dedupe_key=f"certificate:{course.pk}",
+            email=False,  # the certificate email job below sends it
+        )
         # In the same transaction: a worker killed after this commit cannot
         # leave certificates whose email nobody will send.
         certificate_emails_start(course=course)
@@ -392,6 +405,15 @@ def certificate_correction_request(
             by=by,
             detail={"name": name, "name_latin": name_latin, "message": message},
         )
+        course = certificate.course
+        notify(
+            CourseRole.objects.filter(course=course).values("user_id"),
+            Kind.CORRECTION_REQUESTED,
+            course=course,
+            url=reverse("staff_certificates", args=[course.slug]),
+            params={"course": course.title},
+            dedupe_key=f"correction:{correction.pk}",
+        )
     return correction
 
 
@@ -437,6 +459,15 @@ def certificate_correction_approve(
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
         _status_list_changed()
         certificate_emails_start(course=old.course, by=by)  # the corrected one
+        notify(
+            Enrollment.objects.filter(pk=old.enrollment_id).values("user_id"),
+            Kind.CERTIFICATE_CORRECTED,
+            course=old.course_id,
+            url=reverse("progress", args=[old.course.slug]),
+            params={"course": old.course_title},
+            dedupe_key=f"certificate-corrected:{new.pk}",
+            email=False,  # the corrected certificate's email says it
+        )
         correction.status = CertificateCorrection.Status.APPROVED
         correction.decided_by = by
         correction.decided_at = now

@@ -169,6 +169,17 @@ def enrollments_decide(
         notice_state=NoticeState.PENDING,
         notice_job=job,
     )
+    notify(
+        Enrollment.objects.filter(
+            course=course, status=status, decided_at=now, decided_by=decided_by
+        ).values("user_id"),
+        Kind.APPLICATION_DECIDED,
+        course=course,
+        url=course.get_absolute_url(),
+        params={"course": course.title},
+        dedupe_key=f"decided:{course.pk}:{now.isoformat()}",
+        email=False,  # the decision email below says it, in full
+    )
     from courses import tasks
 
     if job is not None:
@@ -204,6 +215,17 @@ def announcement_post(
     learner who has not turned announcement emails off."""
     announcement = Announcement.objects.create(
         course=course, author=author, title=title, body=body
+    )
+    notify(
+        Enrollment.objects.filter(
+            course=course, status=Enrollment.Status.APPROVED
+        ).values("user_id"),
+        Kind.ANNOUNCEMENT,
+        course=course,
+        url=course.get_absolute_url(),
+        params={"course": course.title, "title": title},
+        dedupe_key=f"announcement:{announcement.pk}",
+        email=False,  # emailed below, to those who did not turn it off
     )
     if not send_email:
         return announcement

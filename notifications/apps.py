@@ -7,4 +7,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from lms.models import job_ended
         from notifications import tasks  # noqa: F401  (registers the job resume)
+        from notifications.services import job_ended_notify
+
+        job_ended.connect(job_ended_notify, dispatch_uid="notifications.job_ended")

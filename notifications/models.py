@@ -70,10 +70,14 @@ class EmailState(models.TextChoices):
 
 
 class Notification(models.Model):
+    # Indexes are few on purpose (a reminder pass inserts tens of thousands
+    # of rows): the inbox index leads with the recipient, and the email
+    # index covers the job's rows; a course or job is rarely deleted.
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=40, choices=Kind.choices)
     course = models.ForeignKey(
@@ -82,6 +86,7 @@ class Notification(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     params = models.JSONField(default=dict, blank=True)
     url = models.CharField(_("link"), max_length=500, blank=True)
@@ -96,7 +101,12 @@ class Notification(models.Model):
         max_length=8, choices=EmailState.choices, blank=True, default=EmailState.NONE
     )
     email_job = models.ForeignKey(
-        "lms.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "lms.Job",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
@@ -119,9 +129,14 @@ class Notification(models.Model):
                 name="notification_unread",
             ),
             models.Index(
-                fields=["email_state", "email_job"],
-                condition=~models.Q(email_state=""),
-                name="notification_email_owed",
+                fields=["email_job", "email_state"],
+                condition=models.Q(email_job__isnull=False),
+                name="notification_email_job",
+            ),
+            models.Index(
+                fields=["recipient"],
+                condition=models.Q(email_state="digest", email_job__isnull=True),
+                name="notification_digest_waiting",
             ),
         ]
         verbose_name = _("notification")

@@ -41,6 +41,8 @@ logger = logging.getLogger(__name__)
 NOTIFICATION_EMAIL_JOB = JobKind("notification_emails")
 DIGEST_EMAIL_JOB = JobKind("notification_digest")
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+# An unsubscribe token names one kind, or the whole daily digest.
+DIGEST = "digest"
 UNREAD_CACHE_SECONDS = 600
 _LIST_CHUNK = 5000
 
@@ -77,46 +79,45 @@ def notify(
     else:
         ids = sorted({int(pk) for pk in recipient_ids})
         batches = [ids[i : i + _LIST_CHUNK] for i in range(0, len(ids), _LIST_CHUNK)]
-    inserted: list[tuple[int, int, str]] = []
+    course_id = getattr(course, "pk", course)
+    inserted: list[tuple[int, str]] = []
     with transaction.atomic():
+        # The job exists before the rows, so each row names its email job in
+        # the INSERT itself; it is dropped (never seen) if nobody is emailed.
+        job = Job.objects.create(
+            kind=NOTIFICATION_EMAIL_JOB,
+            label=_("Notification emails: %(kind)s") % {"kind": Kind(kind).label},
+            params={"kind": kind, "course_id": course_id},
+        )
         for batch in batches:
             inserted += _insert(
                 batch,
                 kind=kind,
-                course_id=getattr(course, "pk", course),
+                course_id=course_id,
                 url=url,
                 params=params or {},
                 dedupe_key=dedupe_key,
                 now=now,
                 email=email,
+                job=job,
             )
-        emails = [pk for pk, _recipient, state in inserted if state == "pending"]
+        emails = sum(1 for _recipient, state in inserted if state == "pending")
         if emails:
-            _emails_queue(emails, kind=kind, course_id=getattr(course, "pk", course))
-    recipients = [recipient for _pk, recipient, _state in inserted]
+            Job.objects.filter(pk=job.pk).update(total=emails)
+            from notifications import tasks
+
+            tasks.notification_emails_send.delay_on_commit(job_id=str(job.pk))
+        else:
+            job.delete()
+    recipients = [recipient for recipient, _state in inserted]
     if recipients:
         transaction.on_commit(lambda: unread_forget(recipients))
     return len(inserted)
 
 
-def _emails_queue(notification_ids: list[int], *, kind: str, course_id) -> Job:
-    """One chunked email job for the rows just recorded, sent after commit."""
-    job = Job.objects.create(
-        kind=NOTIFICATION_EMAIL_JOB,
-        label=_("Notification emails: %(kind)s") % {"kind": Kind(kind).label},
-        total=len(notification_ids),
-        params={"kind": kind, "course_id": course_id},
-    )
-    Notification.objects.filter(pk__in=notification_ids).update(email_job=job)
-    from notifications import tasks
-
-    tasks.notification_emails_send.delay_on_commit(job_id=str(job.pk))
-    return job
-
-
-def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
-    """One INSERT ... SELECT for a batch of recipients; (id, recipient,
-    email state) of each row that was new."""
+def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email, job):
+    """One INSERT ... SELECT for a batch of recipients; (recipient, email
+    state) of each row that was new."""
     User = get_user_model()
     if isinstance(batch, QuerySet):
         source_sql, source_params = batch.query.sql_with_params()
@@ -136,15 +137,16 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
     # Only table names (from the models) are formatted in; values are params.
     sql = f"""
         INSERT INTO {table} (recipient_id, kind, course_id, params, url,
-            created_at, read_at, dedupe_key, email_state)
+            created_at, read_at, dedupe_key, email_state, email_job_id)
         SELECT u.id, %s, %s, %s, %s, %s, NULL, %s,
             CASE COALESCE(p.channel, %s)
-                WHEN %s THEN %s WHEN %s THEN %s ELSE '' END
+                WHEN %s THEN %s WHEN %s THEN %s ELSE '' END,
+            CASE COALESCE(p.channel, %s) WHEN %s THEN %s ELSE NULL END
         FROM {users} u
         LEFT JOIN {preferences} p ON p.user_id = u.id AND p.kind = %s AND %s
         WHERE u.is_active AND u.id IN ({source_sql}) AND TRUE
         ON CONFLICT DO NOTHING
-        RETURNING id, recipient_id, email_state
+        RETURNING recipient_id, email_state
     """  # noqa: S608
     values = (
         kind,
@@ -158,6 +160,9 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
         EmailState.PENDING,
         Channel.DIGEST,
         EmailState.DIGEST,
+        default,
+        Channel.IMMEDIATE,
+        Job._meta.pk.get_db_prep_value(job.pk, connection),
         kind,
         email,
         *source_params,
@@ -165,6 +170,25 @@ def _insert(batch, *, kind, course_id, url, params, dedupe_key, now, email):
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
         return cursor.fetchall()
+
+
+def job_ended_notify(sender, *, job: Job, **kwargs) -> None:
+    """Tell whoever started a job (staff) that it finished or failed; jobs
+    nobody started (the beat's, the emails' own) tell no one."""
+    if job.created_by_id is None or job.kind in (
+        NOTIFICATION_EMAIL_JOB,
+        DIGEST_EMAIL_JOB,
+    ):
+        return
+    failed = job.state == Job.State.FAILED
+    notify(
+        [job.created_by_id],
+        Kind.JOB_FAILED if failed else Kind.JOB_FINISHED,
+        course=job.course_id,
+        url=reverse("job_progress", args=[job.pk]),
+        params={"title": job.label or job.kind},
+        dedupe_key=f"job:{job.pk}:{job.state}",
+    )
 
 
 # The bell -------------------------------------------------------------------
@@ -249,20 +273,31 @@ def unsubscribe_read(token: str) -> tuple[int, str]:
         user_id, kind = signing.loads(token, salt=UNSUBSCRIBE_SALT)
     except (signing.BadSignature, ValueError, TypeError) as error:
         raise NotificationError(_("This unsubscribe link is not valid.")) from error
-    if kind not in Kind.values or not isinstance(user_id, int):
+    if (kind not in Kind.values and kind != DIGEST) or not isinstance(user_id, int):
         raise NotificationError(_("This unsubscribe link is not valid."))
     return user_id, kind
 
 
+@transaction.atomic
 def unsubscribe(*, token: str) -> tuple[int, str]:
-    """Turn one kind's email off for the token's user (RFC 8058 one-click)."""
+    """Turn one kind's email off for the token's user, or every kind that
+    goes to their daily digest (RFC 8058 one-click)."""
     user_id, kind = unsubscribe_read(token)
-    EmailPreference.objects.update_or_create(
-        user_id=user_id, kind=kind, defaults={"channel": Channel.OFF}
-    )
+    if kind == DIGEST:
+        kinds = [
+            k
+            for k, channel in preferences_for(user_id=user_id).items()
+            if channel == Channel.DIGEST
+        ]
+    else:
+        kinds = [kind]
+    for each in kinds:
+        EmailPreference.objects.update_or_create(
+            user_id=user_id, kind=each, defaults={"channel": Channel.OFF}
+        )
     Notification.objects.filter(
         recipient_id=user_id,
-        kind=kind,
+        kind__in=kinds,
         email_state__in=[EmailState.PENDING, EmailState.DIGEST],
     ).update(email_state=EmailState.NONE)
     return user_id, kind
@@ -310,10 +345,8 @@ def notification_message(notification: Notification) -> EmailMessage:
 
 def digest_message(user, notifications: list[Notification]) -> EmailMessage:
     message = EmailMessage(to=[user.email])
-    kinds = {n.kind for n in notifications}
-    # the digest's one-click link turns off the digest's kinds (one at a
-    # time: the first); the body links every kind's own unsubscribe page
-    link = _with_unsubscribe(message, user_id=user.pk, kind=sorted(kinds)[0])
+    # one click stops the whole digest; each item links its kind's own page
+    link = _with_unsubscribe(message, user_id=user.pk, kind=DIGEST)
     with translation.override(_language_of(user)):
         items = [
             {

@@ -8,9 +8,7 @@ from notifications.models import Kind
 TEXTS = {
     Kind.APPLICATION_DECIDED: _("Your application to %(course)s was decided."),
     Kind.ANNOUNCEMENT: _("New announcement in %(course)s: %(title)s"),
-    Kind.SUMMARY_NEEDS_REVISION: _(
-        "Your lecture summary for %(title)s needs revision."
-    ),
+    Kind.SUMMARY_NEEDS_REVISION: _("%(title)s was sent back for revision."),
     Kind.HOMEWORK_REVEALED: _("The results of %(title)s are revealed."),
     Kind.ENTRY_SCORED: _("Your competition entry in %(course)s was scored."),
     Kind.ENTRY_REFUSED: _("Your competition entry in %(course)s was refused."),

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import services
 from notifications.forms import PreferencesForm
-from notifications.models import Kind, Notification
+from notifications.models import Channel, Kind, Notification
 
 PAGE_SIZE = 25
 
@@ -101,8 +101,7 @@ def notification_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         services.unsubscribe(token=token)
         done = True
+    label = Channel.DIGEST.label if kind == services.DIGEST else Kind(kind).label
     return render(
-        request,
-        "notifications/unsubscribe.html",
-        {"kind": Kind(kind).label, "done": done},
+        request, "notifications/unsubscribe.html", {"kind": label, "done": done}
     )

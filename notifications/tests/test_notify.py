@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from lms.models import Job
@@ -94,3 +95,33 @@ def test_inactive_users_get_nothing(learner, mailoutbox):
     learner.save()
     assert notify([learner.pk], Kind.ANNOUNCEMENT) == 0
     assert mailoutbox == []
+
+
+def test_staff_are_told_when_a_job_they_started_fails_and_no_one_else(staff, learner):
+    mine = Job.objects.create(kind="selftest", label="Grading", created_by=staff)
+    nobodys = Job.objects.create(kind="selftest", label="Nightly")
+    mine.fail("the worker ran out of memory")
+    nobodys.finish()
+    told = Notification.objects.get()
+    assert (told.recipient, told.kind) == (staff, Kind.JOB_FAILED)
+    assert told.text == "Failed: Grading"
+    assert told.url == reverse("job_progress", args=[mine.pk])
+
+
+def test_one_click_on_a_digest_stops_every_digest_kind(
+    client, learner, mailoutbox, committed
+):
+    from notifications.services import digest_job_start
+
+    with committed():
+        notify([learner.pk], Kind.HOMEWORK_REVEALED, params={"title": "HW"})
+        digest_job_start()
+    link = mailoutbox[0].extra_headers["List-Unsubscribe"].strip("<>")
+    client.post(link.removeprefix(settings.SITE_URL))
+    off = set(
+        EmailPreference.objects.filter(user=learner, channel=Channel.OFF).values_list(
+            "kind", flat=True
+        )
+    )
+    assert Kind.HOMEWORK_REVEALED in off and Kind.JOB_FINISHED in off
+    assert Kind.ANNOUNCEMENT not in off  # an immediate kind stays on

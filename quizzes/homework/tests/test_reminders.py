@@ -186,3 +186,19 @@ def test_a_real_worker_sends_each_reminder_email_once(
     )
     sent_to = Counter(re.findall(r"^To: (\S+@example\.com)$", log, flags=re.M))
     assert len(sent_to) == 30 and max(sent_to.values()) == 1
+
+
+def test_a_homework_submit_never_waits_on_a_notification_or_an_email(
+    client, course, learner, django_capture_on_commit_callbacks, mailoutbox
+):
+    from quizzes.homework.tests.factories import answers_for, post_data
+
+    homework = make_homework(course.lectures.get(number=2))
+    client.force_login(learner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            homework.get_absolute_url(), post_data(answers_for(homework, correct=5))
+        )
+    assert Submission.objects.filter(user=learner).exists()
+    assert not Notification.objects.exists()
+    assert mailoutbox == []
