@@ -1,5 +1,5 @@
 import uuid
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from competitions.storage import private_storage
+from courses.models import Extension
 
 
 def _entry_path(entry: "Entry", filename: str) -> str:
@@ -106,13 +107,52 @@ class Competition(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("competition", args=[self.course.slug])
 
+    # The learner's extension (`for_learner`); none for staff and the board.
+    extra_time = timedelta(0)
+
+    def for_learner(self, user_id) -> "Competition":
+        """This competition as the learner `user_id` sees it: with their
+        extension (`Extension.objects.extra_time`, the one rule), the close
+        and the report deadline come later, and so do `is_open`, `is_closed`
+        and `report_open` for every page and write that asks them."""
+        self.extra_time = Extension.objects.extra_time_of(
+            user_id=user_id,
+            course_id=self.course_id,
+            scope=Extension.Scope.COMPETITION,
+        )
+        return self
+
+    @property
+    def closes_at_in_force(self) -> datetime:
+        return self.closes_at + self.extra_time
+
+    @property
+    def report_deadline_in_force(self) -> datetime:
+        return (self.report_deadline or self.closes_at) + self.extra_time
+
+    @property
+    def is_extended(self) -> bool:
+        return self.extra_time > timedelta(0)
+
     @property
     def is_open(self) -> bool:
-        return self.opens_at <= timezone.now() < self.closes_at
+        return self.opens_at <= timezone.now() < self.closes_at_in_force
 
     @property
     def is_closed(self) -> bool:
-        return timezone.now() >= self.closes_at
+        return timezone.now() >= self.closes_at_in_force
+
+    def extended_learners_open(self, now=None) -> int:
+        """How many learners' extensions keep the competition open at `now`
+        after its close: the private board waits for them."""
+        now = now or timezone.now()
+        return (
+            Extension.objects.covering(scope=Extension.Scope.COMPETITION)
+            .filter(course_id=self.course_id, extra_time__gt=now - self.closes_at)
+            .values("user_id")
+            .distinct()
+            .count()
+        )
 
     @property
     def private_published(self) -> bool:
@@ -128,8 +168,7 @@ class Competition(models.Model):
 
     @property
     def report_open(self) -> bool:
-        deadline = self.report_deadline or self.closes_at
-        return self.opens_at <= timezone.now() < deadline
+        return self.opens_at <= timezone.now() < self.report_deadline_in_force
 
     def day_start(self, moment: datetime | None = None) -> datetime:
         """Midnight of the course's day containing `moment`: daily limits

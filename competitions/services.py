@@ -22,6 +22,8 @@ from competitions.models import Answer, Competition, Entry, Participant
 from competitions.selectors import leaderboard_invalidate
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +172,7 @@ def entry_submit(*, competition: Competition, user, upload: UploadedFile) -> Ent
     learner's participant row, so two tabs uploading at the same instant
     are counted one after the other and cannot both take the last slot.
     """
+    competition.for_learner(user.pk)
     if not competition.is_open:
         raise Refused(_("The competition is not open for submissions."))
     if not competition.answers.exists():
@@ -374,6 +377,16 @@ def _entry_finish(entry: Entry, *, status: str, **fields) -> str:
     if not written:
         return "skipped"
     transaction.on_commit(lambda: leaderboard_invalidate(entry.competition_id))
+    if status in (Entry.Status.SCORED, Entry.Status.REJECTED):
+        competition = entry.competition
+        notify(
+            [entry.user_id],
+            Kind.ENTRY_SCORED if status == Entry.Status.SCORED else Kind.ENTRY_REFUSED,
+            course=competition.course_id,
+            url=competition.get_absolute_url(),
+            params={"course": competition.course.title},
+            dedupe_key=f"entry:{entry.pk}:{status}:{entry.attempts}",
+        )
     return status
 
 
@@ -520,7 +533,7 @@ def rescore_resume(job: Job) -> None:
 
 
 def entry_select_final(*, entry: Entry, selected: bool) -> None:
-    competition = entry.competition
+    competition = entry.competition.for_learner(entry.user_id)
     if competition.is_closed:
         raise Refused(_("The competition has closed; final submissions are fixed."))
     if selected and entry.status != Entry.Status.SCORED:
@@ -556,7 +569,7 @@ def participant_set_nickname(*, participant: Participant, nickname: str) -> None
 
 
 def participant_upload_report(*, participant: Participant, upload: UploadedFile):
-    competition = participant.competition
+    competition = participant.competition.for_learner(participant.user_id)
     if not competition.report_open:
         raise Refused(_("The report deadline has passed."))
     if upload.size > competition.max_upload_bytes:
@@ -665,6 +678,17 @@ def competition_publish_private(*, competition: Competition) -> None:
     if not competition.is_closed:
         raise Refused(
             _("The private leaderboard can be published only after the close.")
+        )
+    if waiting := competition.extended_learners_open():
+        raise Refused(
+            ngettext(
+                "%(count)d learner with an extension can still submit: the "
+                "private leaderboard can be published once their time is up.",
+                "%(count)d learners with an extension can still submit: the "
+                "private leaderboard can be published once their time is up.",
+                waiting,
+            )
+            % {"count": waiting}
         )
     Competition.objects.filter(pk=competition.pk, private_published_at=None).update(
         private_published_at=timezone.now()

@@ -46,6 +46,7 @@ def _get_own_entry(request: HttpRequest, competition: Competition, pk: int) -> E
 
 
 def _page_context(request: HttpRequest, course: Course, competition: Competition):
+    competition.for_learner(request.user.pk)
     participant = Participant.objects.filter(
         competition=competition, user=request.user
     ).first()

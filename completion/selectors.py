@@ -13,9 +13,11 @@ from itertools import batched
 
 from django.db.models import (
     BooleanField,
+    Case,
     Count,
     Exists,
     ExpressionWrapper,
+    F,
     IntegerField,
     OuterRef,
     Q,
@@ -23,6 +25,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -38,9 +41,14 @@ from completion.models import (
     final_decision_sql,
 )
 from completion.rules import Metrics, rule_met, rule_value
-from courses.models import Course, Enrollment, Lecture
-from quizzes.homework.models import PASSED, Homework, Submission, revealed_q
-from quizzes.surveys.models import SurveyResponse
+from courses.models import Course, Enrollment, Extension, Lecture
+from quizzes.homework.models import (
+    PASSED,
+    Homework,
+    Submission,
+    revealed_to_learner_q,
+)
+from quizzes.surveys.models import Survey, SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses
 
 Kind = CompletionRule.Kind
@@ -289,20 +297,29 @@ def recorded_tier_counts(course: Course) -> dict[int | None, int]:
 # The weekly grid ----------------------------------------------------------
 
 
-def course_weeks(course: Course) -> list[dict]:
-    """Published lectures with their homework's pass mark and due time (one
-    query)."""
+def course_weeks(course: Course, *, user_id=None) -> list[dict]:
+    """Published lectures with their homework's pass mark and due times (one
+    query); with `user_id`, the learner's due times in force (with any
+    extension) as `homework__due_at` and `survey__due_at`."""
+    lectures = Lecture.objects.filter(course=course, published=True)
+    if user_id is not None:
+        lectures = lectures.annotate(
+            homework_due=Homework.objects.due_for(user_id, prefix="homework__"),
+            survey_due=Survey.objects.due_for(user_id, prefix="survey__"),
+        )
+    else:
+        lectures = lectures.annotate(
+            homework_due=F("homework__due_at"), survey_due=F("survey__due_at")
+        )
     return list(
-        Lecture.objects.filter(course=course, published=True)
-        .order_by("number")
-        .values(
+        lectures.order_by("number").values(
             "pk",
             "number",
             "title",
             "homework__pass_mark",
-            "homework__due_at",
             "homework__published",
-            "survey__due_at",
+            homework__due_at=F("homework_due"),
+            survey__due_at=F("survey_due"),
         )
     )
 
@@ -328,7 +345,7 @@ def week_grid(
         revealed = Value(True)
     else:
         revealed = ExpressionWrapper(
-            revealed_q(learner_now, "homework__"), output_field=BooleanField()
+            revealed_to_learner_q(learner_now), output_field=BooleanField()
         )
     for user_id, number, score, passed, shown in (
         submissions.filter(user_id__in=user_ids)
@@ -428,6 +445,11 @@ def dashboard_rows(
                 ),
                 0,
             ),
+            has_extension=Exists(
+                Extension.objects.active().filter(
+                    course=course, user_id=OuterRef("user_id")
+                )
+            ),
             **final_decision_sql("completion__"),
         )
     )
@@ -499,22 +521,52 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
     the homework and the summary of the last two weeks already due. The
     dashboard states this definition from the same `AtRisk` numbers."""
     risk = risk or at_risk_inputs(course, now=now)
-    condition = Q(weeks_passed__lt=risk.need_passed - risk.remaining) | Q(
-        summaries__lt=risk.need_summaries - risk.remaining
+    homeworks = Homework.objects.filter(lecture__course=course, published=True)
+    # Work past its due time that a learner's extension keeps open is still
+    # to come for them (counted only for learners with an extension).
+    reopened = (
+        homeworks.filter(due_at__lte=now)
+        .alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+        .filter(due_in_force__gt=now)
+        .order_by()
+        .values("lecture__course")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    extended = Exists(
+        Extension.objects.active().filter(course=course, user_id=OuterRef("user_id"))
+    )
+    to_come = Value(risk.remaining) + Case(
+        When(extended, then=Coalesce(Subquery(reopened), 0)),
+        default=0,
+        output_field=IntegerField(),
+    )
+    condition = Q(weeks_passed__lt=Value(risk.need_passed) - to_come) | Q(
+        summaries__lt=Value(risk.need_summaries) - to_come
     )
     if risk.last_two:
-        condition |= ~Q(
-            Exists(
-                Submission.objects.filter(
-                    user_id=OuterRef("user_id"),
-                    homework_id__in=[pk for pk, _ in risk.last_two],
+        # A learner whose extension keeps either of them open has not missed it.
+        still_open = Homework.objects.filter(
+            pk__in=[pk for pk, _ in risk.last_two]
+        ).alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+        condition |= (
+            ~Q(Exists(still_open.filter(due_in_force__gt=now)))
+            & ~Q(
+                Exists(
+                    Submission.objects.filter(
+                        user_id=OuterRef("user_id"),
+                        homework_id__in=[pk for pk, _ in risk.last_two],
+                    )
                 )
             )
-        ) & ~Q(
-            Exists(
-                SurveyResponse.objects.filter(
-                    user_id=OuterRef("user_id"),
-                    survey__lecture_id__in=[lecture for _, lecture in risk.last_two],
+            & ~Q(
+                Exists(
+                    SurveyResponse.objects.filter(
+                        user_id=OuterRef("user_id"),
+                        survey__lecture_id__in=[
+                            lecture for _, lecture in risk.last_two
+                        ],
+                    )
                 )
             )
         )

@@ -37,9 +37,11 @@ from completion.models import (
     tier_criteria,
 )
 from completion.rules import Metrics, TierRules, decide
-from courses.models import Course, Enrollment, NoticeState
+from courses.models import Course, CourseRole, Enrollment, NoticeState
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 CHUNK = 2000
 Outcome = CompletionRecord.Outcome
@@ -381,6 +383,17 @@ def certificates_issue(
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + len(certificates)
         )
+        notify(
+            Certificate.objects.filter(course=course, issued_at=now).values(
+                "enrollment__user_id"
+            ),
+            Kind.CERTIFICATE_ISSUED,
+            course=course,
+            url=reverse("progress", args=[course.slug]),
+            params={"course": course.title},
+            dedupe_key=f"certificate:{course.pk}",
+            email=False,  # the certificate email job below sends it
+        )
         # In the same transaction: a worker killed after this commit cannot
         # leave certificates whose email nobody will send.
         certificate_emails_start(course=course)
@@ -437,6 +450,15 @@ def certificate_correction_request(
             by=by,
             detail={"name": name, "name_latin": name_latin, "message": message},
         )
+        course = certificate.course
+        notify(
+            CourseRole.objects.filter(course=course).values("user_id"),
+            Kind.CORRECTION_REQUESTED,
+            course=course,
+            url=reverse("staff_certificates", args=[course.slug]),
+            params={"course": course.title},
+            dedupe_key=f"correction:{correction.pk}",
+        )
     return correction
 
 
@@ -482,6 +504,15 @@ def certificate_correction_approve(
         Certificate.objects.filter(pk=old.pk).update(superseded_by=new)
         _status_list_changed()
         certificate_emails_start(course=old.course, by=by)  # the corrected one
+        notify(
+            Enrollment.objects.filter(pk=old.enrollment_id).values("user_id"),
+            Kind.CERTIFICATE_CORRECTED,
+            course=old.course_id,
+            url=reverse("progress", args=[old.course.slug]),
+            params={"course": old.course_title},
+            dedupe_key=f"certificate-corrected:{new.pk}",
+            email=False,  # the corrected certificate's email says it
+        )
         correction.status = CertificateCorrection.Status.APPROVED
         correction.decided_by = by
         correction.decided_at = now
@@ -672,7 +703,7 @@ def _visible_inputs(course_ref, now) -> dict:
     run's last state, so a skipped run still costs two queries). A run whose
     inputs stamp has not moved still recomputes when these have."""
     from competitions.models import Competition
-    from quizzes.homework.models import Homework
+    from quizzes.homework.models import Homework, Submission
 
     revealed = (
         Homework.objects.filter(lecture__course=course_ref)
@@ -691,8 +722,23 @@ def _visible_inputs(course_ref, now) -> dict:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # An extended learner's scores start to count when their own window
+    # closes (`revealed_to_learner_q`): time passes, nothing is written.
+    extended_revealed = (
+        Submission.objects.filter(
+            homework__lecture__course=course_ref,
+            user__extensions__course=course_ref,
+            user__extensions__revoked_at__isnull=True,
+        )
+        .revealed(now)
+        .order_by()
+        .values("homework__lecture__course")
+        .annotate(n=Count("pk", distinct=True))
+        .values("n")
+    )
     return {
-        "revealed_homework": Coalesce(Subquery(revealed), 0),
+        "revealed_homework": Coalesce(Subquery(revealed), 0)
+        + Coalesce(Subquery(extended_revealed), 0),
         "published_boards": Coalesce(Subquery(boards), 0),
     }
 

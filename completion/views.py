@@ -303,7 +303,7 @@ def progress(request: HttpRequest, course: Course) -> HttpResponse:
     metrics = selectors.learner_metrics(
         course, user_ids=[request.user.pk], now=now
     ).get(enrollment.pk, Metrics())
-    weeks = selectors.course_weeks(course)
+    weeks = selectors.course_weeks(course, user_id=request.user.pk)
     cells = selectors.week_grid(course, [request.user.pk], learner_now=now)[
         request.user.pk
     ]

@@ -54,7 +54,7 @@ class CourseAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Schedule"), {"fields": ["timezone"]}),
+        (_("Schedule"), {"fields": ["timezone", "reminder_hours"]}),
     ]
     inlines = [CourseRoleInline, ApplicationQuestionInline, LectureInline]
 

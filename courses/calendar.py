@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Alarm, Calendar, Event, Timezone
 
 from courses.models import Course, Enrollment
 from courses.selectors import deadlines_for
@@ -84,6 +84,7 @@ def _course_calendar(*, course: Course, user) -> bytes:
         if lecture.description:
             event.add("description", lecture.description)
         calendar.add_component(event)
+    alarms = course.reminder_offsets
     for deadline in deadlines_for(course=course, user=user):
         event = Event()
         event.add("uid", f"{deadline['uid']}@{domain}")
@@ -100,5 +101,11 @@ def _course_calendar(*, course: Course, user) -> bytes:
         event.add("transp", "TRANSPARENT")
         if deadline.get("url"):
             event.add("url", settings.SITE_URL + deadline["url"])
+        for offset in alarms:
+            alarm = Alarm()  # the same times as the reminder emails
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", deadline["title"])
+            alarm.add("trigger", -offset)
+            event.add_component(alarm)
         calendar.add_component(event)
     return calendar.to_ical()

@@ -13,7 +13,10 @@ from courses.models import (
     Course,
     CourseRole,
     Enrollment,
+    Extension,
+    Lecture,
 )
+from courses.services import ExtensionLearner, extension_grant
 
 # An empty draft course the demo staff member (not a superuser) runs as its
 # admin, to set up from scratch: settings, schedule, homework.
@@ -21,6 +24,11 @@ NEXT_COURSE_SLUG = "llm-next"
 
 WITHDRAWN_EMAIL = "withdrawn@example.com"
 REJOIN_EMAIL = "learner300@example.com"
+
+# A learner with more time: lecture 6's homework, closed for everyone else.
+EXTENDED_EMAIL = "extended@example.com"
+EXTENDED_LECTURE = 6
+EXTENDED_TIME = timedelta(days=14)
 
 QUESTIONS = [
     (ApplicationQuestion.Kind.SHORT_TEXT, "Which languages do you program in?", ""),
@@ -65,6 +73,7 @@ def seed(*, course, admin, staff, learner) -> None:
         defaults={"body": ANNOUNCEMENT_BODY, "author": admin},
     )
     _withdrawn_learners(course=course, learner=learner)
+    _extended_learner(course=course, staff=staff, password=learner.password)
     next_course, _ = Course.objects.get_or_create(
         slug=NEXT_COURSE_SLUG,
         defaults={
@@ -105,4 +114,37 @@ def _withdrawn_learners(*, course, learner) -> None:
         withdrawn_at=now - timedelta(days=20),
         rejoin_requested_at=now - timedelta(days=1),
         rejoin_note="I had to pause for exams. May I come back for the rest?",
+    )
+
+
+def _extended_learner(*, course, staff, password: str) -> None:
+    """extended@example.com (the demo password) with an extension of lecture
+    6's homework: open for them, on time, after it closed for the others."""
+    user, created = User.objects.get_or_create(
+        email=EXTENDED_EMAIL,
+        defaults={"display_name": "Extended Demo", "password": password},
+    )
+    if created:
+        EmailAddress.objects.get_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+    Enrollment.objects.get_or_create(
+        course=course,
+        user=user,
+        defaults={
+            "status": Enrollment.Status.APPROVED,
+            "decided_at": timezone.now(),
+            "decided_by": staff,
+        },
+    )
+    lecture = Lecture.objects.filter(course=course, number=EXTENDED_LECTURE).first()
+    if lecture is None or Extension.objects.filter(course=course, user=user).exists():
+        return
+    extension_grant(
+        course=course,
+        learners=[ExtensionLearner(user.pk, user.email, EXTENDED_TIME)],
+        scope=Extension.Scope.HOMEWORK,
+        lecture=lecture,
+        reason="Demo: in hospital during week 6 (note from the doctor).",
+        by=staff,
     )

@@ -11,6 +11,7 @@ from courses.models import (
     Course,
     CourseRole,
     Enrollment,
+    Extension,
     Lecture,
 )
 from courses.selectors import APPLICATION_SORTS
@@ -369,3 +370,138 @@ class RoleInviteForm(forms.Form):
         choices=CourseRole.Role.choices,
         initial=CourseRole.Role.STAFF,
     )
+
+
+# Extensions ----------------------------------------------------------------
+
+EXTENSION_MAX_DAYS = 365
+EXTENSION_CSV_MAX_BYTES = 1024 * 1024
+EXTENSION_CSV_MAX_ROWS = 5000
+
+
+class ExtensionForm(forms.Form):
+    """More time for one learner (by email) or for every learner of a CSV.
+    What the extension covers, how long it is and why are the same for
+    every learner of one grant; a CSV may give its own `days` per row."""
+
+    email = forms.EmailField(
+        label=_("Learner's email"),
+        required=False,
+        max_length=254,
+        help_text=_("One learner; or upload a CSV below."),
+    )
+    csv_file = forms.FileField(
+        label=_("CSV of learners"),
+        required=False,
+        help_text=_(
+            "A column 'email' (and optionally 'days' for each learner's own "
+            "extra days). Nothing is granted if any row has an error."
+        ),
+    )
+    # The CSV's text, carried from the upload to the confirmation.
+    csv_text = forms.CharField(
+        required=False,
+        max_length=EXTENSION_CSV_MAX_BYTES,
+        strip=False,
+        widget=forms.HiddenInput,
+    )
+    scope = forms.ChoiceField(label=_("Applies to"), choices=Extension.Scope.choices)
+    lecture = forms.ModelChoiceField(
+        label=_("Lecture"),
+        queryset=Lecture.objects.none(),
+        required=False,
+        help_text=_("For one homework or one survey: its lecture."),
+    )
+    days = forms.IntegerField(
+        label=_("Extra days"), min_value=0, max_value=EXTENSION_MAX_DAYS, initial=3
+    )
+    hours = forms.IntegerField(
+        label=_("Extra hours"), min_value=0, max_value=23, initial=0
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail; seen by staff only."),
+    )
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.course = course
+        self.fields["lecture"].queryset = Lecture.objects.filter(course=course)
+        self.fields["lecture"].label_from_instance = lambda lecture: str(lecture)
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].replace("\x00", "").strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the learner gets more time."))
+        return reason
+
+    def clean(self):
+        data = super().clean()
+        scope, lecture = data.get("scope"), data.get("lecture")
+        one_item = scope in {Extension.Scope.HOMEWORK, Extension.Scope.SURVEY}
+        if one_item and lecture is None:
+            self.add_error(
+                "lecture", _("Choose the lecture of the homework or survey.")
+            )
+        if one_item and lecture is not None and not hasattr(lecture, scope):
+            self.add_error(
+                "lecture",
+                _("Lecture %(number)s has no %(item)s.")
+                % {
+                    "number": lecture.number,
+                    "item": Extension.Scope(scope).label,
+                },
+            )
+        if not one_item:
+            data["lecture"] = None
+        days, hours = data.get("days"), data.get("hours")
+        if days == 0 and hours == 0:
+            self.add_error("days", _("Give at least one extra hour."))
+        upload = data.get("csv_file")
+        if upload is not None:
+            if upload.size > EXTENSION_CSV_MAX_BYTES:
+                self.add_error("csv_file", _("The CSV is larger than 1 MB."))
+                return data
+            try:
+                data["csv_text"] = upload.read().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                self.add_error("csv_file", _("The CSV is not UTF-8 text."))
+                return data
+        if bool(data.get("email")) == bool(data.get("csv_text")):
+            raise forms.ValidationError(
+                _("Give either one learner's email or a CSV of learners.")
+            )
+        return data
+
+    def extra_time(self) -> timedelta:
+        return timedelta(
+            days=self.cleaned_data["days"], hours=self.cleaned_data["hours"]
+        )
+
+
+class ExtensionFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=200)
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("active", pgettext_lazy("extensions", "Active")),
+            ("revoked", pgettext_lazy("extensions", "Revoked")),
+            ("", pgettext_lazy("extensions", "All")),
+        ],
+    )
+    scope = forms.ChoiceField(
+        label=_("Applies to"),
+        required=False,
+        choices=[("", pgettext_lazy("extensions", "All")), *Extension.Scope.choices],
+    )
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {"q": "", "status": "active", "scope": ""}
+        data = dict(self.cleaned_data)
+        if "status" not in self.data:
+            data["status"] = "active"
+        return data

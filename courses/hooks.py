@@ -12,6 +12,8 @@
 - lecture tasks: what a learner answers per lecture (homework, survey),
   linked from the lecture page only when it exists and the viewer may open
   it (`LectureItemQuerySet.visible_to_learners`, the rule the item pages use).
+- extension listeners: told when learners' extensions change, to judge
+  their submitted work against the new due times.
 """
 
 from collections.abc import Callable, Iterable
@@ -28,6 +30,21 @@ _lecture_annotations: dict[str, Callable[[], Expression]] = {}
 _lecture_sections: list[Callable[[Context], SafeString]] = []
 _lecture_badges: list[Callable[[list[Lecture]], dict[int, list[str]]]] = []
 _lecture_tasks: dict[str, tuple[Callable[[], QuerySet], str]] = {}
+
+_extension_listeners: list[Callable[..., None]] = []
+
+
+def register_extension_listener(listener: Callable[..., None]):
+    """Register `listener(*, course, user_ids)`, called in the transaction
+    that grants or revokes those learners' extensions: apps that judged work
+    by the old due times (late flags) judge it again."""
+    if listener not in _extension_listeners:
+        _extension_listeners.append(listener)
+    return listener
+
+
+def extension_listeners() -> list[Callable[..., None]]:
+    return list(_extension_listeners)
 
 
 def register_lecture_annotation(name: str, expression: Callable[[], Expression]):

@@ -5,10 +5,11 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 from accounts.models import LearnerCategory
 
@@ -16,6 +17,39 @@ from accounts.models import LearnerCategory
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(_("Unknown time zone: %(tz)s"), params={"tz": value})
+
+
+MAX_REMINDERS = 5
+MAX_REMINDER_HOURS = 24 * 30
+
+
+def parse_reminder_hours(value: str) -> list[int]:
+    """ "48, 6" -> [48, 6] (hours before a due time, furthest first);
+    ValidationError with a clear message for anything else."""
+    parts = [part.strip() for part in value.split(",") if part.strip()]
+    if len(parts) > MAX_REMINDERS:
+        raise ValidationError(
+            _("At most %(count)s reminders per deadline."),
+            params={"count": MAX_REMINDERS},
+        )
+    hours = []
+    for part in parts:
+        if not part.isascii() or not part.isdigit():
+            raise ValidationError(
+                _("Reminder times are whole hours separated by commas, e.g. 48, 6.")
+            )
+        number = int(part)
+        if not 1 <= number <= MAX_REMINDER_HOURS:
+            raise ValidationError(
+                _("Each reminder is between 1 and %(max)s hours before the due time."),
+                params={"max": MAX_REMINDER_HOURS},
+            )
+        hours.append(number)
+    return sorted(set(hours), reverse=True)
+
+
+def validate_reminder_hours(value: str) -> None:
+    parse_reminder_hours(value)
 
 
 class Course(models.Model):
@@ -51,6 +85,17 @@ class Course(models.Model):
         _("state"), max_length=10, choices=State.choices, default=State.DRAFT
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    reminder_hours = models.CharField(
+        _("deadline reminders (hours before)"),
+        max_length=50,
+        blank=True,
+        default="48, 6",
+        validators=[validate_reminder_hours],
+        help_text=_(
+            "Learners who have not submitted a homework or survey are reminded "
+            "this many hours before its due time, e.g. 48, 6. Empty: no reminders."
+        ),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -66,6 +111,16 @@ class Course(models.Model):
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def reminder_offsets(self) -> list[timedelta]:
+        """When learners are reminded before each due time, furthest first
+        (the deadline reminders and the calendar feed's alarms)."""
+        try:
+            hours = parse_reminder_hours(self.reminder_hours)
+        except ValidationError:
+            return []
+        return [timedelta(hours=h) for h in hours]
 
     def role_of(self, user) -> str | None:
         """'admin', 'staff' or None. Superusers act as admins everywhere."""
@@ -402,6 +457,148 @@ class Lecture(models.Model):
 LIVE_LINK_LEAD = timedelta(minutes=30)
 
 
+def extra_time_label(extra: timedelta) -> str:
+    """ "3 days 4 hours", in the reader's language."""
+    days, hours = extra.days, extra.seconds // 3600
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    return " ".join(parts)
+
+
+class ExtensionQuerySet(models.QuerySet):
+    def active(self) -> "ExtensionQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+    def covering(self, *, scope: str, lecture_id=None) -> "ExtensionQuerySet":
+        """Active extensions that cover an item: everything in the course,
+        or this item (`scope` and, for homework and surveys, its lecture)."""
+        one_item = models.Q(scope=scope)
+        if lecture_id is not None:
+            one_item &= models.Q(lecture_id=lecture_id)
+        return self.active().filter(models.Q(scope=Extension.Scope.ALL) | one_item)
+
+    def extra_time(self, *, user_id, course_id, scope: str, lecture_id=None):
+        """The one definition of a learner's extra time for an item: the
+        longest active extension of the learner in the course that covers it
+        (everything in the course, or this item), zero without one. Every
+        argument may be a value or an expression (`OuterRef`), so the same
+        rule serves one learner's page, a whole results table, the reminders
+        and the one-statement submit. `user_id=None`: the longest of any
+        learner (how long the item stays open for someone)."""
+        longest = self.covering(scope=scope, lecture_id=lecture_id).filter(
+            course_id=course_id
+        )
+        if user_id is not None:
+            longest = longest.filter(user_id=user_id)
+        longest = longest.order_by("-extra_time").values("extra_time")[:1]
+        return Coalesce(
+            models.Subquery(longest, output_field=models.DurationField()),
+            models.Value(timedelta(0), output_field=models.DurationField()),
+        )
+
+    def extra_time_of(self, *, user_id, course_id, scope: str, lecture_id=None):
+        """`extra_time()` for one learner and item, as a value."""
+        return (
+            Course.objects.filter(pk=course_id)
+            .annotate(
+                extra=self.extra_time(
+                    user_id=user_id,
+                    course_id=course_id,
+                    scope=scope,
+                    lecture_id=lecture_id,
+                )
+            )
+            .values_list("extra", flat=True)
+            .get()
+        )
+
+
+class Extension(models.Model):
+    """More time for one learner (an accommodation): `extra_time` added to
+    the due time of one homework, one survey, the competition, or everything
+    in the course. The late window and late cap follow from the extended due
+    time. Rows are never deleted: a revoked extension stays, with who revoked
+    it and when, as the staff-only audit trail (the reason is never shown to
+    learners)."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", _("Everything in the course")
+        HOMEWORK = "homework", pgettext_lazy("extension scope", "One homework")
+        SURVEY = "survey", pgettext_lazy("extension scope", "One survey")
+        COMPETITION = "competition", pgettext_lazy("extension scope", "The competition")
+
+    course = models.ForeignKey(
+        Course, on_delete=models.CASCADE, related_name="extensions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="extensions"
+    )
+    scope = models.CharField(_("applies to"), max_length=12, choices=Scope.choices)
+    lecture = models.ForeignKey(
+        "Lecture",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("For one homework or survey: its lecture."),
+    )
+    extra_time = models.DurationField(_("extra time"))
+    reason = models.TextField(_("reason"), help_text=_("Seen by staff only."))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    objects = ExtensionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope__in=["homework", "survey"], lecture__isnull=False)
+                    | models.Q(scope__in=["all", "competition"], lecture__isnull=True)
+                ),
+                name="extension_lecture_iff_one_item",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(extra_time__gt=timedelta(0)),
+                name="extension_adds_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["user", "course"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="active_extension_by_learner",
+            )
+        ]
+        verbose_name = _("extension")
+        verbose_name_plural = _("extensions")
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_scope_display()} +{self.extra_time}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def extra_time_label(self) -> str:
+        return extra_time_label(self.extra_time)
+
+
 # The window states of a lecture item (homework, survey) that accept answers.
 ACCEPTING_WINDOWS = ("open", "late")
 
@@ -417,8 +614,48 @@ class LectureItemQuerySet(models.QuerySet):
     its SQL (`quizzes.homework.services._direct_sql`), and pages read the
     window from `with_window()`."""
 
-    def with_window(self, now) -> "LectureItemQuerySet":
+    # The Extension scope that names one item of this kind.
+    extension_scope: str = ""
+
+    def with_window(self, now, *, user_id=None) -> "LectureItemQuerySet":
         raise NotImplementedError
+
+    def due_for(self, user_id, *, prefix: str = ""):
+        """The due time in force for the learner `user_id` (a value or an
+        `OuterRef`): `due_at` plus their extension (`Extension.extra_time`),
+        or `due_at` itself for no learner. Each item's `with_window` counts
+        from it, so an extension moves the window and everything judged from
+        it (late flag, late window, late cap) at once. With `prefix` (e.g.
+        "homework__") it reads the item through a relation, for querysets of
+        submissions."""
+        due_at = models.F(f"{prefix}due_at")
+        if user_id is None:
+            return due_at
+        return models.ExpressionWrapper(
+            due_at
+            + Extension.objects.extra_time(
+                user_id=user_id,
+                course_id=models.OuterRef(f"{prefix}lecture__course_id"),
+                scope=self.extension_scope,
+                lecture_id=models.OuterRef(f"{prefix}lecture_id"),
+            ),
+            output_field=models.DateTimeField(),
+        )
+
+    def due_for_anyone(self):
+        """The latest due time in force of any learner: `due_at` plus the
+        longest extension of the item (it stays open for someone until
+        then)."""
+        return models.ExpressionWrapper(
+            models.F("due_at")
+            + Extension.objects.extra_time(
+                user_id=None,
+                course_id=models.OuterRef("lecture__course_id"),
+                scope=self.extension_scope,
+                lecture_id=models.OuterRef("lecture_id"),
+            ),
+            output_field=models.DateTimeField(),
+        )
 
     def visible_to_learners(self) -> "LectureItemQuerySet":
         """Published items of published lectures of courses that are not
@@ -439,7 +676,7 @@ class LectureItemQuerySet(models.QuerySet):
         )
         return (
             self.visible_to_learners()
-            .with_window(now)
+            .with_window(now, user_id=user_id)
             .filter(window__in=ACCEPTING_WINDOWS)
             .filter(models.Exists(approved))
             .annotate(

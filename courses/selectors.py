@@ -25,7 +25,14 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from courses.models import Announcement, Course, CourseRole, Enrollment, Lecture
+from courses.models import (
+    Announcement,
+    Course,
+    CourseRole,
+    Enrollment,
+    Extension,
+    Lecture,
+)
 from lms.csv import csv_timestamp
 
 # A deadline dict: {"uid": stable id for the calendar, "title": str,
@@ -101,12 +108,17 @@ def lecture_item_deadlines(
     on a submission meaning staff sent it back for revision (that learner
     has work to do, which "submitted" would hide)."""
     now = timezone.now()
-    items = items.visible_to_learners().with_window(now).select_related("lecture")
+    learner = user is not None and user.is_authenticated
+    items = (
+        items.visible_to_learners()
+        .with_window(now, user_id=user.pk if learner else None)
+        .select_related("lecture")
+    )
     if start is not None:
-        items = items.filter(due_at__gte=start)
+        items = items.filter(due_in_force__gte=start)
     if end is not None:
-        items = items.filter(due_at__lt=end)
-    if user is not None and user.is_authenticated:
+        items = items.filter(due_in_force__lt=end)
+    if learner:
         mine = submissions.objects.filter(**{fk: OuterRef("pk"), "user": user})
         items = items.annotate(
             submitted=Exists(mine),
@@ -118,13 +130,14 @@ def lecture_item_deadlines(
         if sent_back is not None:
             items = items.annotate(sent_back=Exists(mine.filter(sent_back)))
     deadlines = []
-    for item in items.order_by("due_at"):
+    for item in items.order_by("due_in_force"):
         state, label = _state(item)
         deadlines.append(
             {
                 "uid": f"{kind}-{item.pk}",
                 "title": title % {"number": item.lecture.number},
-                "due_at": item.due_at,
+                "due_at": item.due_in_force,
+                "extended": item.due_in_force != item.due_at,
                 "url": item.get_absolute_url(),
                 "kind": kind,
                 "state": state,
@@ -326,3 +339,49 @@ def forget_staff_courses(user_id) -> None:
 @receiver(post_delete, sender=CourseRole)
 def _course_role_changed(sender, instance, **kwargs) -> None:
     forget_staff_courses(instance.user_id)
+
+
+def extensions_for_staff(
+    *, course: Course, q: str = "", status: str = "active", scope: str = ""
+) -> QuerySet[Extension]:
+    """The course's extensions, newest first, filtered; one query per page
+    (learner, lecture and the staff who granted and revoked joined)."""
+    rows = Extension.objects.filter(course=course).select_related(
+        "user", "lecture", "granted_by", "revoked_by"
+    )
+    if status == "active":
+        rows = rows.active()
+    elif status == "revoked":
+        rows = rows.filter(revoked_at__isnull=False)
+    if scope:
+        rows = rows.filter(scope=scope)
+    if q := q.strip():
+        rows = rows.filter(
+            Q(user__display_name__icontains=q) | Q(user__email__icontains=q)
+        )
+    return rows.order_by("-granted_at", "-pk")
+
+
+def extensions_covering(
+    *, course: Course, scope: str, lecture: Lecture | None = None, due_at=None
+) -> list[dict]:
+    """For staff's results pages: each learner whose active extension moves
+    this item's deadline, with their extra time and (given the item's
+    `due_at`) their due time in force; the longest extension per learner."""
+    rows = (
+        Extension.objects.covering(
+            scope=scope, lecture_id=lecture.pk if lecture else None
+        )
+        .filter(course=course)
+        .select_related("user")
+        .order_by("user__email", "-extra_time")
+    )
+    learners: dict[int, dict] = {}
+    for extension in rows:
+        if extension.user_id not in learners:
+            learners[extension.user_id] = {
+                "user": extension.user,
+                "extension": extension,
+                "due_at": due_at + extension.extra_time if due_at else None,
+            }
+    return list(learners.values())

@@ -6,6 +6,8 @@ after the transaction commits. Emails are owed as rows (`notice_state`,
 they are sent, so a task delivered twice never emails anyone twice.
 """
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -13,6 +15,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from courses import hooks
+from courses.forms import EXTENSION_CSV_MAX_ROWS, EXTENSION_MAX_DAYS
+from courses.hooks import extension_listeners
 from courses.models import (
     Announcement,
     AnnouncementDelivery,
@@ -27,11 +32,15 @@ from courses.models import (
     CourseInvitation,
     CourseRole,
     Enrollment,
+    Extension,
     Lecture,
     NoticeState,
+    extra_time_label,
 )
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 
 EMAIL_CHUNK_SIZE = 100
 DECISION_EMAIL_JOB = JobKind("decision_emails")
@@ -200,6 +209,17 @@ def enrollments_decide(
         notice_state=NoticeState.PENDING,
         notice_job=job,
     )
+    notify(
+        Enrollment.objects.filter(
+            course=course, status=status, decided_at=now, decided_by=decided_by
+        ).values("user_id"),
+        Kind.APPLICATION_DECIDED,
+        course=course,
+        url=course.get_absolute_url(),
+        params={"course": course.title},
+        dedupe_key=f"decided:{course.pk}:{now.isoformat()}",
+        email=False,  # the decision email below says it, in full
+    )
     from courses import tasks
 
     if job is not None:
@@ -246,6 +266,17 @@ def announcement_post(
     learner who has not turned announcement emails off."""
     announcement = Announcement.objects.create(
         course=course, author=author, title=title, body=body
+    )
+    notify(
+        Enrollment.objects.filter(
+            course=course, status=Enrollment.Status.APPROVED
+        ).values("user_id"),
+        Kind.ANNOUNCEMENT,
+        course=course,
+        url=course.get_absolute_url(),
+        params={"course": course.title, "title": title},
+        dedupe_key=f"announcement:{announcement.pk}",
+        email=False,  # emailed below, to those who did not turn it off
     )
     if not send_email:
         return announcement
@@ -669,3 +700,236 @@ def course_invitation_accept(*, invitation: CourseInvitation, user: User) -> Cou
             role.role = CourseRole.Role.ADMIN
             role.save(update_fields=["role"])
     return role
+
+
+# Extensions ----------------------------------------------------------------
+
+
+class ExtensionRefused(Exception):
+    """The grant cannot be made; the messages say which learner or row."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class ExtensionLearner:
+    user_id: int
+    email: str
+    extra_time: timedelta
+
+    @property
+    def extra_time_label(self) -> str:
+        return extra_time_label(self.extra_time)
+
+
+def _extension_csv_rows(
+    csv_text: str, extra_time: timedelta, errors: list[str]
+) -> list[tuple[int, str, timedelta]]:
+    """(line, email, extra time) of each CSV row; row errors go to `errors`."""
+    if "\x00" in csv_text:
+        raise ExtensionRefused([_("The CSV is not UTF-8 text.")])
+    reader = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
+    try:
+        fields = [(name or "").strip().lower() for name in reader.fieldnames or []]
+    except csv.Error:
+        fields = []
+    if "email" not in fields:
+        raise ExtensionRefused([_("The CSV needs a column 'email'.")])
+    reader.fieldnames = fields
+    rows = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if len(rows) >= EXTENSION_CSV_MAX_ROWS:
+                raise ExtensionRefused(
+                    [
+                        _("The CSV has more than %(max)d learners.")
+                        % {"max": EXTENSION_CSV_MAX_ROWS}
+                    ]
+                )
+            address = (row.get("email") or "").strip().lower()
+            if not any(isinstance(v, str) and v.strip() for v in row.values()):
+                continue  # a blank line
+            row_time = extra_time
+            days = (row.get("days") or "").strip()
+            if days:
+                if not (days.isascii() and days.isdigit()) or not (
+                    0 < int(days) <= EXTENSION_MAX_DAYS
+                ):
+                    errors.append(
+                        _(
+                            "Line %(line)d: 'days' must be a whole number "
+                            "from 1 to %(max)d."
+                        )
+                        % {"line": line, "max": EXTENSION_MAX_DAYS}
+                    )
+                    continue
+                row_time = timedelta(days=int(days))
+            rows.append((line, address, row_time))
+    except csv.Error:
+        errors.append(
+            _("Line %(line)d: not readable as CSV.") % {"line": reader.line_num}
+        )
+    if not rows and not errors:
+        raise ExtensionRefused([_("The CSV has no learners.")])
+    return rows
+
+
+def extension_learners(
+    *, course: Course, email: str = "", csv_text: str = "", extra_time: timedelta
+) -> list[ExtensionLearner]:
+    """The learners of one grant: one by email, or every row of a CSV (a
+    column `email`, optionally `days` per row). Only approved learners of
+    the course can be given more time. Raises ExtensionRefused listing every
+    bad row (line number and why), so staff fix the file and nothing is
+    granted in the meantime."""
+    errors: list[str] = []
+    if csv_text:
+        rows = _extension_csv_rows(csv_text, extra_time, errors)
+    else:
+        rows = [(0, email.strip().lower(), extra_time)]
+    learners = dict(
+        Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
+        .annotate(email=Lower("user__email"))
+        .filter(email__in=[address for _line, address, _time in rows])
+        .values_list("email", "user_id")
+    )
+    found: list[ExtensionLearner] = []
+    seen: set[str] = set()
+    for line, address, row_time in rows:
+        where = (
+            _("Line %(line)d: %(email)s") % {"line": line, "email": address}
+            if line
+            else address
+        )
+        if not address:
+            errors.append(_("Line %(line)d: the email is empty.") % {"line": line})
+        elif address in seen:
+            errors.append(_("%(where)s is listed twice.") % {"where": where})
+        elif address not in learners:
+            errors.append(
+                _("%(where)s is not an approved learner of this course.")
+                % {"where": where}
+            )
+        else:
+            found.append(ExtensionLearner(learners[address], address, row_time))
+        seen.add(address)
+    if errors:
+        raise ExtensionRefused(errors)
+    return found
+
+
+def extension_grant(
+    *,
+    course: Course,
+    learners: list[ExtensionLearner],
+    scope: str,
+    lecture: Lecture | None,
+    reason: str,
+    by: User,
+) -> list[Extension]:
+    """Give each learner more time. A learner's active extension for the
+    same item is replaced (revoked, and kept in the audit trail). Work
+    already submitted is judged again against the new due time (a late
+    submission may now be on time, and its late cap lifted at the regrade),
+    and each learner is notified after the commit."""
+    now = timezone.now()
+    user_ids = [learner.user_id for learner in learners]
+    with transaction.atomic():
+        Extension.objects.active().filter(
+            course=course, user_id__in=user_ids, scope=scope, lecture=lecture
+        ).update(revoked_at=now, revoked_by=by)
+        granted = Extension.objects.bulk_create(
+            [
+                Extension(
+                    course=course,
+                    user_id=learner.user_id,
+                    scope=scope,
+                    lecture=lecture,
+                    extra_time=learner.extra_time,
+                    reason=reason,
+                    granted_by=by,
+                    granted_at=now,
+                )
+                for learner in learners
+            ]
+        )
+        extensions_changed(course=course, user_ids=user_ids)
+        transaction.on_commit(
+            lambda: _extension_notify(course=course, extensions=granted)
+        )
+    return granted
+
+
+def extension_revoke(*, extension: Extension, by: User) -> bool:
+    """Take the extra time back (the row stays, marked revoked, in the audit
+    trail); work already submitted is judged again. False if it was already
+    revoked."""
+    with transaction.atomic():
+        revoked = (
+            Extension.objects.active()
+            .filter(pk=extension.pk)
+            .update(revoked_at=timezone.now(), revoked_by=by)
+        )
+        if revoked:
+            extensions_changed(course=extension.course, user_ids=[extension.user_id])
+    return bool(revoked)
+
+
+def extensions_changed(*, course: Course, user_ids: list[int]) -> None:
+    """Tell every app that judges work by deadlines (homework, surveys:
+    `hooks.register_extension_listener`) that these learners' due times
+    moved, in the same transaction."""
+    for listener in extension_listeners():
+        listener(course=course, user_ids=user_ids)
+
+
+def _extension_notify(*, course: Course, extensions: list[Extension]) -> None:
+    """Each learner hears of their new due time (in-app and by email, per
+    their preferences): one notification per grant, never twice."""
+    for extension in extensions:
+        url, params = _extension_target(course=course, extension=extension)
+        notify(
+            [extension.user_id],
+            Kind.EXTENSION_GRANTED,
+            course=course,
+            url=url,
+            params={"course": course.title, **params},
+            dedupe_key=f"extension:{extension.pk}",
+        )
+
+
+def _extension_target(*, course: Course, extension: Extension) -> tuple[str, dict]:
+    """The page and the notification's words for what was extended: the
+    item and the learner's new due time (every due time moves, for
+    everything in the course)."""
+    tz = course.tzinfo
+
+    def at(moment) -> str:
+        return f"{timezone.localtime(moment, tz):%Y-%m-%d %H:%M} ({course.timezone})"
+
+    lecture = extension.lecture
+    item = getattr(lecture, extension.scope, None) if lecture else None
+    if item is not None:
+        return item.get_absolute_url(), {
+            "item": extension.scope,
+            "number": lecture.number,
+            "due": at(item.due_at + extension.extra_time),
+        }
+    competition = (
+        course.competitions.order_by("pk").first()
+        if extension.scope == Extension.Scope.COMPETITION
+        else None
+    )
+    if competition is not None:
+        return competition.get_absolute_url(), {
+            "title": competition.title,
+            "due": at(competition.closes_at + extension.extra_time),
+        }
+    return reverse("course_detail", args=[course.slug]), {
+        "title": course.title,
+        "due": _("%(extra)s later than before, for every deadline")
+        % {"extra": extension.extra_time_label},
+    }

@@ -27,6 +27,8 @@ from courses.forms import (
     ApplicationQuestionFormSet,
     CourseSetupForm,
     DecisionForm,
+    ExtensionFilterForm,
+    ExtensionForm,
     GenerateScheduleForm,
     LectureForm,
     ResetDeadlinesForm,
@@ -34,7 +36,14 @@ from courses.forms import (
     ShiftScheduleForm,
 )
 from courses.hooks import annotate_lectures, schedule_followers, setup_pages
-from courses.models import Course, CourseInvitation, CourseRole, Enrollment, Lecture
+from courses.models import (
+    Course,
+    CourseInvitation,
+    CourseRole,
+    Enrollment,
+    Extension,
+    Lecture,
+)
 from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial
@@ -650,3 +659,103 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("staff_course", invitation.course.slug)
     return render(request, "courses/invitation.html", {"invitation": invitation})
+
+
+@course_staff_required
+def extensions(request: HttpRequest, course: Course) -> HttpResponse:
+    """Staff's list of extensions (filtered, paginated) and the grant form.
+    A grant is shown for confirmation first (how many learners, what, how
+    long), then made on the confirming POST; bad input changes nothing."""
+    filter_form = ExtensionFilterForm(request.GET)
+    filters = filter_form.filters()
+    form = ExtensionForm(request.POST or None, request.FILES or None, course=course)
+    status, errors = 200, []
+    if request.method == "POST":
+        learners = None
+        if form.is_valid():
+            try:
+                learners = services.extension_learners(
+                    course=course,
+                    email=form.cleaned_data["email"],
+                    csv_text=form.cleaned_data["csv_text"],
+                    extra_time=form.extra_time(),
+                )
+            except services.ExtensionRefused as refused:
+                errors = refused.errors
+        if learners and request.POST.get("confirm") == "1":
+            granted = services.extension_grant(
+                course=course,
+                learners=learners,
+                scope=form.cleaned_data["scope"],
+                lecture=form.cleaned_data["lecture"],
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d learner was given more time.",
+                    "%(count)d learners were given more time.",
+                    len(granted),
+                )
+                % {"count": len(granted)},
+            )
+            return redirect("staff_extensions", course.slug)
+        if learners:
+            return render(
+                request,
+                "courses/staff/extension_confirm.html",
+                {
+                    "course": course,
+                    "form": form,
+                    "learners": learners[:EXTENSION_CONFIRM_SHOWN],
+                    "count": len(learners),
+                    "scope_label": Extension.Scope(form.cleaned_data["scope"]).label,
+                },
+            )
+        status = 400
+    rows = selectors.extensions_for_staff(course=course, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/staff/extensions.html",
+        {
+            "course": course,
+            "form": form,
+            "errors": errors,
+            "filter_form": filter_form,
+            "page": page,
+            "filter_query": urlencode({k: v for k, v in filters.items() if v}),
+        },
+        status=status,
+    )
+
+
+EXTENSION_CONFIRM_SHOWN = 50
+
+
+@course_staff_required
+def extension_revoke(
+    request: HttpRequest, course: Course, extension_id: int
+) -> HttpResponse:
+    """Confirm (GET), then take the extra time back (POST)."""
+    extension = get_object_or_404(
+        Extension.objects.select_related("user", "lecture", "granted_by"),
+        course=course,
+        pk=extension_id,
+    )
+    if request.method == "POST":
+        if services.extension_revoke(extension=extension, by=request.user):
+            messages.success(
+                request,
+                _("The extension of %(learner)s is revoked.")
+                % {"learner": extension.user.name},
+            )
+        else:
+            messages.info(request, _("This extension was already revoked."))
+        return redirect("staff_extensions", course.slug)
+    return render(
+        request,
+        "courses/staff/extension_revoke.html",
+        {"course": course, "extension": extension},
+    )

@@ -3,7 +3,7 @@ email is claimed in the database before it is sent."""
 
 from celery import shared_task
 
-from courses import services
+from courses import reminders, services
 from lms.jobs import resumes
 from lms.models import Job
 from lms.tasks import email_job_step
@@ -50,3 +50,11 @@ def _decision_emails_resume(job: Job) -> None:
 @resumes(services.ANNOUNCEMENT_EMAIL_JOB)
 def _announcement_emails_resume(job: Job) -> None:
     announcement_emails_send.delay(job_id=str(job.pk))
+
+
+@shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
+def deadline_reminders_send() -> int:
+    """Beat: remind learners whose reminder time has come. Safe to run
+    twice or in two beat processes at once: each reminder is recorded once
+    (see courses.reminders)."""
+    return reminders.reminders_send_due()

@@ -95,6 +95,14 @@ urlpatterns = [
         name="staff_setup_roles",
     ),
     path(
+        "staff/<slug:slug>/extensions/", staff_views.extensions, name="staff_extensions"
+    ),
+    path(
+        "staff/<slug:slug>/extensions/<int:extension_id>/revoke/",
+        staff_views.extension_revoke,
+        name="staff_extension_revoke",
+    ),
+    path(
         "staff/<slug:slug>/announcements/",
         staff_views.announcements,
         name="staff_announcements",

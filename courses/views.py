@@ -161,6 +161,16 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
     if not is_staff:
         lectures = lectures.filter(published=True)
     lecture = get_object_or_404(lectures, number=number)
+    base = lecture.get_absolute_url()
+    tasks = lecture_tasks(lecture, staff=is_staff)
+    # Each task's deadline as this learner has it (with any extension).
+    due = {
+        deadline["url"]: deadline
+        for deadline in selectors.deadlines_for(course=course, user=request.user)
+        if deadline["url"].startswith(base)
+    }
+    for task in tasks:
+        task["deadline"] = due.get(task["url"])
     return render(
         request,
         "courses/lecture_detail.html",
@@ -168,7 +178,7 @@ def lecture_detail(request: HttpRequest, course: Course, number: int) -> HttpRes
             "course": course,
             "lecture": lecture,
             "live_link_visible": lecture.live_link_visible(),
-            "tasks": lecture_tasks(lecture, staff=is_staff),
+            "tasks": tasks,
         },
     )
 

@@ -31,7 +31,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from lms.models import Job
+from lms.models import Job, job_ended
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,11 @@ def job_take_over(job: Job, *, now: datetime | None = None) -> str:
             failed = as_read.update(
                 state=Job.State.FAILED, finished_at=now, error=error
             )
-            return "failed" if failed else "claimed elsewhere"
+            if not failed:
+                return "claimed elsewhere"
+            job.refresh_from_db()
+            job_ended.send(sender=Job, job=job)
+            return "failed"
         claimed = as_read.update(
             state=Job.State.QUEUED, heartbeat_at=now, attempts=F("attempts") + 1
         )

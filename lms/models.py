@@ -4,8 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Coalesce, Least
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+# Sent when a job finishes or fails (`job=`): the notifications app tells
+# whoever started it, without `lms` importing it.
+job_ended = Signal()
 
 
 class Job(models.Model):
@@ -133,12 +138,14 @@ class Job(models.Model):
             result=result if result is not None else self.result,
         )
         self.refresh_from_db()
+        job_ended.send(sender=Job, job=self)
 
     def fail(self, error: str) -> None:
         Job.objects.filter(pk=self.pk).update(
             state=self.State.FAILED, finished_at=timezone.now(), error=error[:2000]
         )
         self.refresh_from_db()
+        job_ended.send(sender=Job, job=self)
 
 
 def _at_most_total(done):

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "competitions",
     "completion",
     "archives",
+    "notifications",
     "demo",  # seed commands: imports every app, so it comes last
 ]
 
@@ -118,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "courses.context_processors.staff_area",
+                "notifications.context_processors.bell",
             ],
             "builtins": ["django.templatetags.i18n", "lms.templatetags.koza"],
         },
@@ -304,6 +306,19 @@ CELERY_BEAT_SCHEDULE["completion-nightly"] = {
 CELERY_BEAT_SCHEDULE["certificate-emails-sweep"] = {
     "task": "completion.tasks.certificate_emails_sweep",
     "schedule": 5 * 60,
+}
+# Notifications: emails sent per chunk of a notification job; the daily
+# digest goes out at NOTIFICATION_DIGEST_HOUR (UTC); deadline reminders are
+# looked for every NOTIFICATION_REMINDER_SECONDS.
+NOTIFICATION_EMAIL_CHUNK = envint("NOTIFICATION_EMAIL_CHUNK", 200)
+NOTIFICATION_DIGEST_HOUR = envint("NOTIFICATION_DIGEST_HOUR", 23)  # 08:00 in Japan
+CELERY_BEAT_SCHEDULE["deadline-reminders"] = {
+    "task": "courses.tasks.deadline_reminders_send",
+    "schedule": float(envint("NOTIFICATION_REMINDER_SECONDS", 300)),
+}
+CELERY_BEAT_SCHEDULE["notification-digest"] = {
+    "task": "notifications.tasks.notification_digest_start",
+    "schedule": crontab(hour=NOTIFICATION_DIGEST_HOUR, minute=0),
 }
 # Completion records written per statement (and per progress step).
 COMPLETION_WRITE_CHUNK = envint("COMPLETION_WRITE_CHUNK", 2000)

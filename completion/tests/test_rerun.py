@@ -167,6 +167,9 @@ def test_every_table_a_run_reads_advances_the_inputs_stamp(course, certified):
         *importlib.import_module(
             "completion.migrations.0003_certificate_frozen_record"
         ).INPUT_TABLES,
+        *importlib.import_module(
+            "completion.migrations.0005_extension_inputs_trigger"
+        ).INPUT_TABLES,
     ]
     CompletionRule.objects.update(threshold=10)  # something changed: it decides
     with CaptureQueriesContext(connection) as queries:

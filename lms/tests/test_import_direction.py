@@ -1,9 +1,9 @@
-"""Imports between apps run one way: lms ← accounts ← courses ← {archives,
-homework, surveys, competitions} ← completion. An app may import its own
-layer's modules and the layers left of it, never one to its right nor a
-sibling; a lower app that needs a higher one's part offers a hook (e.g.
-courses.selectors.register_deadline_provider, courses.hooks) that the higher
-app fills in its AppConfig.ready.
+"""Imports between apps run one way: lms ← notifications ← accounts ←
+courses ← {archives, homework, surveys, competitions} ← completion. An app
+may import its own layer's modules and the layers left of it, never one to
+its right nor a sibling; a lower app that needs a higher one's part offers a
+hook (e.g. courses.selectors.register_deadline_provider, courses.hooks) that
+the higher app fills in its AppConfig.ready.
 
 Tests, migrations and the demo app (the seed commands fill every app) are
 exempt."""
@@ -15,6 +15,8 @@ from django.conf import settings
 
 LAYERS = {
     "lms": 0,
+    # used by every app; uses only the project's shared helpers (lms)
+    "notifications": 0.5,
     "accounts": 1,
     "courses": 2,
     "archives": 3,

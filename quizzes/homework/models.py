@@ -31,6 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.lookups import GreaterThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -51,6 +52,7 @@ __all__ = [
     "Submission",
     "SubmissionAnswer",
     "revealed_q",
+    "revealed_to_learner_q",
 ]
 
 DEFAULT_QUESTIONS = 5
@@ -157,21 +159,53 @@ def revealed_q(now, prefix: str = "") -> Q:
     return Q(**{f"{prefix}reveal_at__lte": now})
 
 
+def revealed_to_learner_q(now) -> Q:
+    """For a query on Submission: the homework is revealed (`revealed_q`)
+    and the submitting learner's own window has closed. Only then may the
+    learner see its score and pass/fail: an extended learner still
+    answering after `reveal_at` would otherwise read the key from scores."""
+    return revealed_q(now, "homework__") & ~still_accepting_q(
+        now, prefix="homework__", user_id=models.OuterRef("user_id")
+    )
+
+
+def still_accepting_q(now, *, user_id, prefix: str = "") -> Q:
+    """The learner's window of the homework has not closed at `now`: their
+    due time in force (with any extension) plus the late days is still
+    ahead. A learner with an extension answering after `reveal_at` sees no
+    key and no score until then."""
+    closes = AddDays(
+        Homework.objects.due_for(user_id, prefix=prefix), F(f"{prefix}late_days")
+    )
+    return Q(GreaterThanOrEqual(closes, now))
+
+
 class HomeworkQuerySet(LectureItemQuerySet):
     """Who may answer which homework when: `LectureItemQuerySet` with the
     homework's own window."""
 
-    def with_window(self, now) -> "HomeworkQuerySet":
-        """`window`: the homework's state at `now`. A homework accepts answers
-        from `opens_at` up to and including `due_at` (on time), then up to and
-        including `due_at` + `late_days` days (late), then it is closed."""
-        return self.alias(window_closes_at=AddDays("due_at", "late_days")).annotate(
-            window=Case(
-                When(opens_at__gt=now, then=Value(HomeworkState.NOT_OPEN.value)),
-                When(due_at__gte=now, then=Value(HomeworkState.OPEN.value)),
-                When(window_closes_at__gte=now, then=Value(HomeworkState.LATE.value)),
-                default=Value(HomeworkState.CLOSED.value),
-                output_field=models.CharField(),
+    extension_scope = "homework"
+
+    def with_window(self, now, *, user_id=None) -> "HomeworkQuerySet":
+        """`window`: the homework's state at `now` for the learner `user_id`
+        (or for nobody in particular), and `due_in_force`, their due time
+        (`due_for`: `due_at` plus any extension). A homework accepts answers
+        from `opens_at` up to and including the due time (on time), then up
+        to and including it + `late_days` days (late), then it is closed."""
+        return (
+            self.annotate(due_in_force=self.due_for(user_id))
+            .alias(window_closes_at=AddDays("due_in_force", "late_days"))
+            .annotate(
+                window=Case(
+                    When(opens_at__gt=now, then=Value(HomeworkState.NOT_OPEN.value)),
+                    When(due_in_force__gte=now, then=Value(HomeworkState.OPEN.value)),
+                    When(
+                        window_closes_at__gte=now,
+                        then=Value(HomeworkState.LATE.value),
+                    ),
+                    default=Value(HomeworkState.CLOSED.value),
+                    output_field=models.CharField(),
+                )
             )
         )
 
@@ -250,7 +284,7 @@ class Homework(models.Model):
         with transaction.atomic():
             adding = self._state.adding
             super().save(*args, **kwargs)
-            if not adding and self.submissions.judge_lateness(due_at=self.due_at):
+            if not adding and self.submissions.judge_lateness():
                 # Scores from the old judgement are stale: the regrade sweep
                 # (homework_grade_due) grades it again once revealed.
                 Homework.objects.filter(pk=self.pk).update(graded_key_version=None)
@@ -278,12 +312,17 @@ class Homework(models.Model):
     def closes_at(self):
         return self.due_at + timedelta(days=self.late_days)
 
-    def state_at(self, now) -> str:
-        """The window state at `now`, asked of the database by
-        `HomeworkQuerySet.with_window` (the one definition)."""
+    def state_at(self, now, *, user_id=None) -> str:
+        """The window state at `now` (for the learner `user_id`, with their
+        extension), asked of the database by `HomeworkQuerySet.with_window`
+        (the one definition)."""
+        return self.window_at(now, user_id=user_id)[0]
+
+    def window_at(self, now, *, user_id=None) -> tuple[str, "datetime"]:
+        """(window state, due time in force) at `now` for the learner."""
         return (
-            Homework.objects.with_window(now)
-            .values_list("window", flat=True)
+            Homework.objects.with_window(now, user_id=user_id)
+            .values_list("window", "due_in_force")
             .get(pk=self.pk)
         )
 
@@ -400,12 +439,17 @@ def late_after(due_at) -> Q:
 
 
 class SubmissionQuerySet(models.QuerySet):
-    def judge_lateness(self, *, due_at) -> int:
-        """Set `is_late` from each submission's time and `due_at`, touching
-        only submissions whose judgement changes; those are marked ungraded
-        with the current key (their late cap may now apply or not), so the
-        regrade sweep grades them again. Returns how many changed."""
-        late = late_after(due_at)
+    def judge_lateness(self) -> int:
+        """Set `is_late` from each submission's time and its learner's due
+        time in force (`HomeworkQuerySet.due_for`: the homework's `due_at`
+        plus any extension), touching only submissions whose judgement
+        changes; those are marked ungraded with the current key (their late
+        cap may now apply or not), so the regrade sweep grades them again.
+        Run when a due time moves or an extension is granted or revoked.
+        Returns how many changed."""
+        late = late_after(
+            Homework.objects.due_for(models.OuterRef("user_id"), prefix="homework__")
+        )
         return self.filter(late, is_late=False).update(
             is_late=True, graded_key_version=None
         ) + self.filter(~late, is_late=True).update(
@@ -422,9 +466,10 @@ class SubmissionQuerySet(models.QuerySet):
         return self.filter(PASSED)
 
     def revealed(self, now) -> "SubmissionQuerySet":
-        """Submissions to homework that is revealed at `now`: the only ones
-        whose score and pass/fail a learner may see."""
-        return self.filter(revealed_q(now, "homework__"))
+        """Submissions to homework that is revealed at `now` (`revealed_q`),
+        leaving out those of learners whose extended window still accepts
+        answers: the only ones whose score and pass/fail a learner may see."""
+        return self.filter(revealed_to_learner_q(now))
 
 
 # The one definition of "passed": a score at or above the homework's pass

@@ -53,7 +53,10 @@ def homework_learner_view(
             drafts[question_id] = choice_id
     if posted:
         selected.update(posted)
-    revealed = reveal or homework.is_revealed(now)
+    # The learner's own window (with any extension): an extended learner
+    # still answering sees no key even once it is revealed to the others.
+    state, due_in_force = homework.window_at(now, user_id=user.pk)
+    revealed = reveal or (homework.is_revealed(now) and state not in ACCEPTING_WINDOWS)
     # Questions and their choices in one query (a question without choices,
     # which only staff's preview of a draft can have, still shows).
     content: dict[int, dict] = {}
@@ -104,11 +107,12 @@ def homework_learner_view(
                 c["checked"] and c["is_correct"] for c in choices
             )
         questions.append(entry)
-    state = homework.state_at(now)
     view = {
         "questions": questions,
         "state": state,
         "accepting": state in ACCEPTING_WINDOWS,
+        "due_in_force": due_in_force,
+        "extended": due_in_force != homework.due_at,
         "revealed": revealed,
         "submission": submission,
         "has_draft": bool(drafts),

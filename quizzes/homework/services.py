@@ -16,6 +16,8 @@ from django.utils.translation import ngettext
 
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 from quizzes.homework.models import (
     Choice,
     DraftAnswer,
@@ -593,6 +595,15 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
     Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
         graded_key_version=key_version, graded_at=now
     )
+    if Homework.objects.revealed(now).filter(pk=homework.pk).exists():
+        notify(  # once per homework: a regrade after a key change is silent
+            Submission.objects.filter(homework=homework).values("user_id"),
+            Kind.HOMEWORK_REVEALED,
+            course=homework.lecture.course_id,
+            url=homework.get_absolute_url(),
+            params={"item": "homework", "number": homework.lecture.number},
+            dedupe_key=f"revealed:homework:{homework.pk}",
+        )
     result = {
         "submissions": len(ids),
         "graded": graded,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
+from courses.selectors import extensions_covering
 from lms.charts import Bar, bar_chart, hour_tick_step, hourly_bars
 from lms.csv import csv_response, csv_timestamp
 from lms.models import Job
@@ -298,6 +299,12 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "homework": homework,
             "lecture": homework.lecture,
             "counts": selectors.homework_counts(homework=homework),
+            "extended": extensions_covering(
+                course=course,
+                scope="homework",
+                lecture=homework.lecture,
+                due_at=homework.due_at,
+            ),
             "over_time": over_time,
             "over_time_chart": over_time_chart,
             "distribution": distribution,

@@ -136,14 +136,18 @@ class SurveyQuerySet(LectureItemQuerySet):
     """Who may answer which survey when: `LectureItemQuerySet` with the
     survey's own window."""
 
-    def with_window(self, now) -> "SurveyQuerySet":
-        """`window` at `now`: open from `opens_at` (or at once) up to and
-        including `due_at`; after it, late while the survey accepts late
+    extension_scope = "survey"
+
+    def with_window(self, now, *, user_id=None) -> "SurveyQuerySet":
+        """`window` at `now` for the learner `user_id` (or for nobody in
+        particular), and `due_in_force`, their due time (`due_for`: `due_at`
+        plus any extension): open from `opens_at` (or at once) up to and
+        including the due time; after it, late while the survey accepts late
         answers, else closed."""
-        return self.annotate(
+        return self.annotate(due_in_force=self.due_for(user_id)).annotate(
             window=Case(
                 When(opens_at__gt=now, then=Value(SurveyState.NOT_OPEN.value)),
-                When(due_at__gte=now, then=Value(SurveyState.OPEN.value)),
+                When(due_in_force__gte=now, then=Value(SurveyState.OPEN.value)),
                 When(allow_late=True, then=Value(SurveyState.LATE.value)),
                 default=Value(SurveyState.CLOSED.value),
                 output_field=models.CharField(),
@@ -195,7 +199,7 @@ class Survey(models.Model):
             adding = self._state.adding
             super().save(*args, **kwargs)
             if not adding:
-                self.responses.judge_lateness(due_at=self.due_at)
+                self.responses.judge_lateness()
 
     def get_absolute_url(self) -> str:
         return reverse("survey", args=[self.lecture.course.slug, self.lecture.number])
@@ -210,12 +214,17 @@ class Survey(models.Model):
                 }
             )
 
-    def state_at(self, now: datetime | None = None) -> str:
-        """The window state at `now`, asked of the database by
-        `SurveyQuerySet.with_window` (the one definition)."""
+    def state_at(self, now: datetime | None = None, *, user_id=None) -> str:
+        """The window state at `now` (for the learner `user_id`, with their
+        extension), asked of the database by `SurveyQuerySet.with_window`
+        (the one definition)."""
+        return self.window_at(now, user_id=user_id)[0]
+
+    def window_at(self, now=None, *, user_id=None) -> tuple[str, datetime]:
+        """(window state, due time in force) at `now` for the learner."""
         return (
-            Survey.objects.with_window(now or timezone.now())
-            .values_list("window", flat=True)
+            Survey.objects.with_window(now or timezone.now(), user_id=user_id)
+            .values_list("window", "due_in_force")
             .get(pk=self.pk)
         )
 
@@ -276,10 +285,15 @@ def late_after(due_at) -> Q:
 
 
 class SurveyResponseQuerySet(models.QuerySet):
-    def judge_lateness(self, *, due_at) -> int:
-        """Set `late` from each answer's time and `due_at`, touching only
-        answers whose judgement changes; returns how many changed."""
-        late = late_after(due_at)
+    def judge_lateness(self) -> int:
+        """Set `late` from each answer's time and its learner's due time in
+        force (`SurveyQuerySet.due_for`: the survey's `due_at` plus any
+        extension), touching only answers whose judgement changes. Run when
+        a due time moves or an extension is granted or revoked; returns how
+        many changed."""
+        late = late_after(
+            Survey.objects.due_for(models.OuterRef("user_id"), prefix="survey__")
+        )
         return self.filter(late, late=False).update(late=True) + self.filter(
             ~late, late=True
         ).update(late=False)

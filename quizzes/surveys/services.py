@@ -11,6 +11,8 @@ from django.utils.translation import gettext
 from courses.models import Course
 from lms.jobs import JobKind
 from lms.models import Job
+from notifications.models import Kind
+from notifications.services import notify
 from quizzes.surveys.models import (
     CopyPair,
     Survey,
@@ -150,6 +152,16 @@ def survey_review(
     response.save(
         update_fields=["review_state", "review_comment", "reviewed_by", "reviewed_at"]
     )
+    if state == SurveyResponse.Review.NEEDS_REVISION:
+        survey = response.survey
+        notify(
+            [response.user_id],
+            Kind.SUMMARY_NEEDS_REVISION,
+            course=survey.lecture.course_id,
+            url=survey.get_absolute_url(),
+            params={"item": "survey", "number": survey.lecture.number},
+            dedupe_key=f"revision:{response.pk}:{response.reviewed_at.isoformat()}",
+        )
     return response
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import ACCEPTING_WINDOWS, Course
+from courses.selectors import extensions_covering
 from lms.csv import csv_response
 from lms.models import Job
 from lms.partials import render_partial, wants_partial
@@ -61,7 +62,7 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
     survey = selectors.get_survey_for_learner(course, number, request.user)
     questions = list(survey.questions.all())
     now = timezone.now()
-    window = survey.state_at(now)
+    window, due_in_force = survey.window_at(now, user_id=request.user.pk)
     # Staff try the survey as learners see it, with feedback, but nothing
     # they type is stored: only approved learners answer (the rule in
     # Survey.objects.accepting, which the services apply).
@@ -162,6 +163,8 @@ def survey(request: HttpRequest, course: Course, number: int) -> HttpResponse:
         "staff_try": staff_try,
         "tried": tried,
         "window": window,
+        "due_in_force": due_in_force,
+        "extended": due_in_force != survey.due_at,
         "char_count": count_summary_chars(summary_text),
     }
     return render(request, PAGE_TEMPLATE, context, status=status)
@@ -298,6 +301,9 @@ def staff_survey(request: HttpRequest, course: Course, number: int) -> HttpRespo
         "comments": comments,
         "question": question,
         "search": search,
+        "extended": extensions_covering(
+            course=course, scope="survey", lecture=survey.lecture, due_at=survey.due_at
+        ),
         **overview,
     }
     return render_partial(

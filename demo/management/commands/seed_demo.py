@@ -29,6 +29,7 @@ DEMO_STEPS = [
     "competitions.demo",
     "completion.demo",
     "archives.demo",
+    "notifications.demo",
 ]
 
 LECTURE_TITLES = [

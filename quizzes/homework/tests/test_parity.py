@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.http import QueryDict
 from django.utils import timezone
 
-from courses.models import Course, CourseRole, Enrollment, Lecture
+from courses.models import Course, CourseRole, Enrollment, Extension, Lecture
 from quizzes.homework.models import DraftAnswer, Homework, Submission, SubmissionAnswer
 from quizzes.homework.services import (
     Direct,
@@ -53,8 +53,25 @@ ACTORS = (
     "other course's learner",
     "anonymous",
 )
+# Approved learners with extensions (`Extension`): of this homework, of
+# everything in the course, of another homework, and one revoked.
+EXTENDED_ACTORS = (
+    "extended",
+    "extended everything",
+    "extended elsewhere",
+    "revoked extension",
+)
+EXTENSION = timedelta(days=2)
 # name -> (now relative to the homework, in its window?, late?)
 WINDOWS = ("before open", "open", "due edge", "late", "late edge", "closed")
+# Past the homework's own close: within an extension of EXTENSION.
+EXTENDED_WINDOWS = (
+    "extended open",
+    "extended due edge",
+    "extended late",
+    "extended late edge",
+    "extended closed",
+)
 PUBLICATION = ("published", "course draft", "lecture unpublished", "homework hidden")
 ANSWERS = (
     "complete",
@@ -96,18 +113,45 @@ def world(course, other_course, user_factory):
     CourseRole.objects.create(course=course, user=users["staff"], role="staff")
     CourseRole.objects.create(course=course, user=users["course admin"], role="admin")
     users["anonymous"] = AnonymousUser()
+    elsewhere = make_homework(course.lectures.get(number=2))
+    scopes = {
+        "extended": ("homework", homework.lecture),
+        "extended everything": ("all", None),
+        "extended elsewhere": ("homework", elsewhere.lecture),
+        "revoked extension": ("homework", homework.lecture),
+    }
+    for actor, (scope, lecture) in scopes.items():
+        users[actor] = user_factory()
+        Enrollment.objects.create(
+            user=users[actor], course=course, status=Enrollment.Status.APPROVED
+        )
+        Extension.objects.create(
+            course=course,
+            user=users[actor],
+            scope=scope,
+            lecture=lecture,
+            extra_time=EXTENSION,
+            reason="ill",
+            revoked_at=timezone.now() if actor == "revoked extension" else None,
+        )
     return homework, foreign, users
 
 
 def _now(homework: Homework, window: str):
     closes = homework.due_at + timedelta(days=homework.late_days)
+    tick = timedelta(microseconds=1)
     return {
-        "before open": homework.opens_at - timedelta(microseconds=1),
+        "before open": homework.opens_at - tick,
         "open": homework.opens_at + timedelta(hours=1),
         "due edge": homework.due_at,
-        "late": homework.due_at + timedelta(microseconds=1),
+        "late": homework.due_at + tick,
         "late edge": closes,
-        "closed": closes + timedelta(microseconds=1),
+        "closed": closes + tick,
+        "extended open": closes + tick,
+        "extended due edge": homework.due_at + EXTENSION,
+        "extended late": homework.due_at + EXTENSION + tick,
+        "extended late edge": closes + EXTENSION,
+        "extended closed": closes + EXTENSION + tick,
     }[window]
 
 
@@ -139,16 +183,23 @@ def _form(homework: Homework, foreign: Homework, answers: str) -> QueryDict:
     return data
 
 
-def _expected(actor, window, publication, answers, *, draft: bool):
-    """The rule in plain terms: (accepted, late)."""
+def _expected(homework, actor, window, publication, answers, *, draft: bool):
+    """The rule in plain terms: (accepted, late). An approved learner answers
+    from the opening to their due time (the homework's, plus their active
+    extension of it or of everything) on time, then for `late_days` late."""
     valid = answers == "complete" or (draft and answers == "missing one")
+    now = _now(homework, window)
+    due = homework.due_at
+    if actor in {"extended", "extended everything"}:
+        due += EXTENSION
+    closes = due + timedelta(days=homework.late_days)
     accepted = (
-        actor == "approved"
+        actor in {"approved", *EXTENDED_ACTORS}
         and publication == "published"
-        and window in {"open", "due edge", "late", "late edge"}
+        and homework.opens_at <= now <= closes
         and valid
     )
-    return accepted, accepted and window in {"late", "late edge"}
+    return accepted, accepted and now > due
 
 
 def _rows(homework: Homework):
@@ -234,12 +285,21 @@ def _run(path, world, actor, window, publication, answers, *, draft):
 @pytest.mark.parametrize("draft", [False, True], ids=["submit", "draft"])
 def test_both_homework_paths_decide_alike_over_every_state(world, draft):
     mismatches = []
-    cases = itertools.product(ACTORS, WINDOWS, PUBLICATION, ANSWERS)
+    cases = itertools.chain(
+        itertools.product(ACTORS, WINDOWS, PUBLICATION, ANSWERS),
+        # Extensions: every learner at every instant around both windows.
+        itertools.product(
+            ("approved", "applied", *EXTENDED_ACTORS),
+            WINDOWS + EXTENDED_WINDOWS,
+            ("published", "homework hidden"),
+            ("complete", "missing one"),
+        ),
+    )
     for actor, window, publication, answers in cases:
         case = (actor, window, publication, answers)
         fast = _run(_fast, world, *case, draft=draft)
         full = _run(_full, world, *case, draft=draft)
-        accepted, late = _expected(*case, draft=draft)
+        accepted, late = _expected(world[0], *case, draft=draft)
         submissions = fast[1][0]
         if fast != full:
             mismatches.append(f"{case}: fast {fast[0]}, full {full[0]}, rows differ")
