@@ -78,7 +78,7 @@ def test_recording_issues_and_emails_each_certificate_once(
     assert certificate.serial in mail.outbox[0].body
     assert certificate.emailed_at is not None
     page = client.get(response.url).content.decode()
-    assert "1 of 1 learners complete." in page
+    assert "1 of 1 learner complete." in page
 
 
 @pytest.mark.django_db

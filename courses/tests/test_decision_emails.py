@@ -135,3 +135,19 @@ def test_the_sweep_restarts_an_email_job_whose_tasks_were_lost(
 
     assert len(mail.outbox) == 3
     assert Job.objects.get(pk=result.job.pk).state == Job.State.DONE
+
+
+@pytest.mark.django_db
+def test_a_decision_email_is_plain_text_without_html_entities(course, user_factory):
+    """Emails are plain text: "Hanako's" must not arrive as "Hanako&#x27;s"."""
+    course.title = "Hanako's <LLM> course & lab"
+    course.save()
+    user = user_factory(display_name="Dan O'Brien")
+    enrollment = Enrollment.objects.create(
+        user=user, course=course, status=Enrollment.Status.APPROVED
+    )
+    message = services.decision_message(enrollment)
+    assert "Hanako's <LLM> course & lab" in message.subject
+    assert "Hanako's <LLM> course & lab" in message.body
+    assert "&#x27;" not in message.subject + message.body
+    assert "&amp;" not in message.subject + message.body

@@ -196,3 +196,16 @@ def test_hostile_markdown_costs_grow_linearly_with_its_length(name):
     # costs 64 ms at the large size if it cost 1 ms at the small one.
     ratio = _best_seconds(large) / max(_best_seconds(small), floor / 8, 1e-3)
     assert ratio < 24, f"{name}: 8x the text cost {ratio:.1f}x the time"
+
+
+def test_a_hostile_tex_preview_costs_less_than_the_worst_hostile_markdown():
+    """A learner's 2,000-character preview of nested or huge TeX: typesetting
+    is budgeted, so no TeX text costs more than the worst text the renderer
+    already had to bear (runs of `[`, measured in the same run)."""
+    worst_markdown = max(
+        _best_seconds(HOSTILE[name](2000))
+        for name in ("brackets [", "image brackets ![")
+    )
+    for name in [name for name in HOSTILE if name.startswith("TeX")]:
+        took = _best_seconds(HOSTILE[name](2000))
+        assert took < 2 * worst_markdown, f"{name}: {took * 1000:.1f} ms"

@@ -98,7 +98,7 @@ def test_the_live_preview_renders_code_lists_links_tables_and_math(
     assert "math.sqrt(d)" in preview.locator("pre code").inner_text()
     assert preview.locator("td[align=right]").first.inner_text() == "0.71"
     formula = preview.locator(".math math")
-    assert "∑" in formula.inner_text() and "$" not in preview.inner_text()
+    assert "∑" in formula.text_content() and "$" not in preview.inner_text()
     assert formula.bounding_box()["height"] > 0
     link = preview.locator("a[href='https://arxiv.org/abs/1706.03762']")
     assert link.get_attribute("rel") == "noopener noreferrer nofollow"
