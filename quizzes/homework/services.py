@@ -26,6 +26,7 @@ from quizzes.homework.models import (
     Question,
     Submission,
     SubmissionAnswer,
+    revealed_to_learner_q,
 )
 
 GRADE_JOB = JobKind("homework_grade")
@@ -597,7 +598,11 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
     )
     if Homework.objects.revealed(now).filter(pk=homework.pk).exists():
         notify(  # once per homework: a regrade after a key change is silent
-            Submission.objects.filter(homework=homework).values("user_id"),
+            # Not to a learner whose extension keeps the homework open: their
+            # results stay hidden until their own window closes.
+            Submission.objects.filter(homework=homework)
+            .filter(revealed_to_learner_q(now))
+            .values("user_id"),
             Kind.HOMEWORK_REVEALED,
             course=homework.lecture.course_id,
             url=homework.get_absolute_url(),

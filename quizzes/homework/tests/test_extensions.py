@@ -207,3 +207,26 @@ def test_the_lecture_and_progress_pages_show_the_extended_due_time(
     page = client.get(lecture).content.decode()
     assert normal.strftime("%Y-%m-%d") in page
     assert "Extended for you" not in page
+
+
+def test_results_revealed_is_not_announced_to_a_learner_still_answering(
+    learner, other_learner, staff, course, monkeypatch
+):
+    from notifications.models import Kind, Notification
+
+    hw = make_homework(course.lectures.get(number=2))
+    grant(course, learner, staff=staff, lecture=hw.lecture, days=2)
+    for user in (learner, other_learner):
+        Submission.objects.create(homework=hw, user=user, submitted_at=hw.due_at)
+    freeze(monkeypatch, hw.due_at + timedelta(days=1))
+
+    homework_grade_all(homework_id=hw.pk)
+
+    told = set(
+        Notification.objects.filter(kind=Kind.HOMEWORK_REVEALED).values_list(
+            "recipient_id", flat=True
+        )
+    )
+    # The other learner reads their results; the extended one would open a
+    # page that still hides them.
+    assert told == {other_learner.pk}
