@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -67,7 +68,12 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
     count = services.notifications_mark_all_read(user_id=request.user.pk)
     messages.success(
         request,
-        _("%(count)s notifications marked read.") % {"count": count},
+        ngettext(
+            "%(count)s notification marked read.",
+            "%(count)s notifications marked read.",
+            count,
+        )
+        % {"count": count},
     )
     return redirect("notifications")
 

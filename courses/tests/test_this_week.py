@@ -165,10 +165,9 @@ def test_the_lecture_page_has_its_description_materials_and_tasks(
     assert "<strong>Kaplan et al.</strong>" in page.text
     assert "https://live.example.com/room" in page.text
     assert "Lecture archive and materials" in page.text
-    # Lecture 10 has neither a homework nor a survey: no dead links to them
-    # (quizzes/homework/tests/test_learner_week.py links the ones that exist).
-    assert "/courses/llm/lectures/10/homework/" not in page.text
-    assert "/courses/llm/lectures/10/survey/" not in page.text
+    # Now that both exist and are published, the page links them.
+    assert 'href="/courses/llm/lectures/10/homework/"' in page.text
+    assert 'href="/courses/llm/lectures/10/survey/"' in page.text
 
 
 def test_an_unpublished_lecture_is_not_found_for_learners(client, learner, course):

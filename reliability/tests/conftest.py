@@ -40,6 +40,8 @@ class World:
     response: object
     copy_pair: object
     certificate: object
+    notification: object
+    extension: object
     users: dict = field(default_factory=dict)
 
 
@@ -142,7 +144,26 @@ def world(
         tier=tier,
     )
     Announcement.objects.create(course=course, title="Hello", body="Welcome")
+    # The learner's own notification, and an extension granted to another
+    # learner (its reason is for staff only).
+    from courses.models import Extension
+    from notifications.models import Kind as NotificationKind
+    from notifications.models import Notification
+
+    notification = Notification.objects.create(
+        recipient=learner, kind=NotificationKind.ANNOUNCEMENT, course=course, url="/"
+    )
+    extension = Extension.objects.create(
+        course=course,
+        user=other_learner,
+        scope=Extension.Scope.ALL,
+        extra_time=timedelta(days=2),
+        reason="EXTENSION-REASON-SECRET",
+        granted_by=staff,
+    )
     return World(
+        notification=notification,
+        extension=extension,
         course=course,
         homework=homework,
         survey=survey,

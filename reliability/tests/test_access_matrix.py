@@ -57,6 +57,15 @@ WITHDRAW = dict.fromkeys(ROLES, DENIED) | {
 }
 REJOIN = dict.fromkeys(ROLES, DENIED) | {"anonymous": LOGIN}
 
+# A link whose token is its credential, visited with a forged token.
+FORGED_TOKEN = dict.fromkeys(ROLES, DENIED)
+# One-click unsubscribe with a forged token: a 400 page saying the link is
+# not valid, for anyone; nothing changes.
+UNSUBSCRIBE = PUBLIC
+# Marking a notification read (the learner's): anyone else is sent back to
+# their own list with "not found"; nothing is marked (notifications' tests).
+OWN_NOTIFICATION = SIGNED_IN
+
 # Pages that only a course admin may use (staff of the course get 403).
 ADMIN_ONLY = {
     "homework_import",
@@ -67,6 +76,18 @@ ADMIN_ONLY = {
     "material_publish",
     "material_delete",
     "staff_completion_run_start",
+    # The course set-up, the schedule and homework authoring (issue 20).
+    "staff_setup",
+    "homework_defaults",
+    "survey_defaults",
+    "staff_lecture_new",
+    "staff_lecture_edit",
+    "staff_lecture_publish",
+    "staff_lecture_move",
+    "staff_lectures_generate",
+    "staff_lectures_shift",
+    "staff_lectures_reset",
+    "homework_edit",
 }
 
 # First match wins. Routes are the patterns as written in urls.py.
@@ -84,6 +105,14 @@ RULES = [
     (r"^\.well-known/did\.json$", PUBLIC),  # the certificate issuer's keys
     (r"^jobs/", JOB),
     (r"^accounts/profile/$", SIGNED_IN),
+    (r"^accounts/notifications/$", SIGNED_IN),
+    # The unsubscribe link's signed token is its only credential (no sign-in):
+    # a forged one opens nothing, for anyone.
+    (r"^notifications/unsubscribe/", UNSUBSCRIBE),
+    (r"^notifications/<int:notification_id>/", OWN_NOTIFICATION),
+    (r"^notifications/", SIGNED_IN),
+    # A staff invitation's token is its credential; a forged one is not found.
+    (r"^invitations/<str:token>/$", FORGED_TOKEN),
     (r"^(|healthz|i18n/setlang/)$", PUBLIC),
 ]
 
@@ -145,6 +174,9 @@ def fill(route: str, name: str, world) -> str:
         "response_id": world.response.pk,
         "pair_id": world.copy_pair.pk,
         "code": world.certificate.code,
+        "token": "forged-token",
+        "notification_id": world.notification.pk,
+        "extension_id": world.extension.pk,
     }
 
     if name == "staff_completion_override":
@@ -240,6 +272,7 @@ SECRETS = {
     "a choice's feedback": "Feedback 1.",
     "a question's explanation": "Because of reason",
     "the answer key marker": "KEY-MARKER",
+    "an extension's reason (staff only)": "EXTENSION-REASON-SECRET",
 }
 
 

@@ -190,7 +190,10 @@ def test_learners_read_and_submit_while_the_one_redis_is_stopped(
         "/accounts/login/", {"login": "staff@example.com", "password": PASSWORD}
     )
     assert response.status_code == 302
-    assert world.users["staff"].display_name in newcomer.get("/").content.decode()
+    assert (
+        world.users["staff"].display_name
+        in newcomer.get("/", follow=True).content.decode()
+    )
 
     assert Submission.objects.get(user=learner, homework=world.homework).score is None
     assert SurveyResponse.objects.get(user=learner).summary.startswith("Attention")
