@@ -36,11 +36,22 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def job_progress(request: HttpRequest, job_id) -> HttpResponse:
-    """The live progress bar of a background job (polled by htmx)."""
+    """The live progress bar of a background job (polled by htmx). A page
+    that shows the job's result asks for `?refresh=1`: once the job is
+    finished, htmx reloads that page, so the result (and what it enables,
+    such as recording after a dry run) appears without a click."""
     job = get_object_or_404(Job.objects.select_related("course"), pk=job_id)
     if not _can_view_job(request.user, job):
         raise Http404
-    return render(request, "components/job_progress.html", {"job": job})
+    refresh = request.GET.get("refresh") == "1"
+    response = render(
+        request,
+        "components/job_progress.html",
+        {"job": job, "refresh_when_done": refresh},
+    )
+    if refresh and job.is_finished and request.htmx:
+        response["HX-Refresh"] = "true"
+    return response
 
 
 def _can_view_job(user, job: Job) -> bool:

@@ -21,3 +21,11 @@ def staff_nav(
         "section_url": section_url,
         "page": page,
     }
+
+
+@register.simple_tag(takes_context=True)
+def course_admin(context, course) -> bool:
+    """Whether the viewer administers `course` (`{% course_admin course as
+    is_admin %}`), for links only admins can follow."""
+    user = getattr(context.get("request"), "user", None)
+    return bool(user and course.is_admin(user))

@@ -38,3 +38,23 @@ def test_the_overview_links_the_homework_and_survey_other_apps_register(
     assert 'href="/staff/llm/homework/2/"' not in page
     assert 'href="/staff/llm/surveys/2/"' in page
     assert 'href="/staff/llm/surveys/1/"' not in page
+
+
+def test_a_draft_course_links_no_learner_page_that_would_404(client, course, staff):
+    """Learner pages of a draft course answer 404 to everyone, so its staff
+    pages offer no "Learner view" and no lecture links until it opens."""
+    course.state = course.State.DRAFT
+    course.save()
+    client.force_login(staff)
+    assert client.get("/courses/llm/").status_code == 404
+
+    page = client.get("/staff/llm/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Learner view" not in page
+    assert 'href="/courses/llm/' not in page
+    assert course.lectures.get(number=1).title in page
+
+    course.state = course.State.OPEN
+    course.save()
+    page = client.get("/staff/llm/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/courses/llm/">Learner view' in page
+    assert 'href="/courses/llm/lectures/1/"' in page

@@ -143,3 +143,27 @@ def test_public_pages_render_in_both_languages(client, db, url):
     for language, word in [("ja", "ログイン"), ("en", "Sign in")]:
         page = client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
         assert word in page
+
+
+def test_a_page_showing_a_jobs_result_reloads_when_the_job_finishes(
+    client, course, staff
+):
+    """The certification page polls with ?refresh=1: while the job runs the
+    bar keeps polling (and keeps asking); once finished, htmx is told to
+    reload the page so its result shows. Without the flag, nothing reloads."""
+    job = Job.objects.create(kind="grading", course=course, total=2)
+    job.start()
+    client.force_login(staff)
+    url = reverse("job_progress", args=[job.pk])
+
+    running = client.get(f"{url}?refresh=1", HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in running
+    assert f'hx-get="{url}?refresh=1"' in running.content.decode()
+
+    job.advance(2)
+    job.finish(result={"graded": 2})
+    assert client.get(f"{url}?refresh=1", HTTP_HX_REQUEST="true")["HX-Refresh"] == (
+        "true"
+    )
+    assert "HX-Refresh" not in client.get(url, HTTP_HX_REQUEST="true")
+    assert "HX-Refresh" not in client.get(f"{url}?refresh=1")  # not htmx

@@ -170,3 +170,26 @@ class SurveyDefaultsForm(forms.ModelForm):
             "only_accepted_summaries_count",
         ]
         widgets = {"due_time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M")}
+
+
+class SurveySettingsForm(forms.ModelForm):
+    """One lecture's survey: when it opens and is due, how long a summary
+    is, whether late answers count; times on the course's clock (the view
+    activates the course's time zone). The model's `save()` re-judges
+    lateness when the due time moves."""
+
+    class Meta:
+        model = Survey
+        fields = [
+            "opens_at",
+            "due_at",
+            "summary_min_chars",
+            "summary_max_chars",
+            "allow_late",
+        ]
+        widgets = {
+            name: forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            )
+            for name in ("opens_at", "due_at")
+        }

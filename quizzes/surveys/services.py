@@ -180,6 +180,13 @@ def survey_accept_many(*, survey: Survey, response_ids: list[int], reviewer) -> 
     )
 
 
+def survey_set_published(*, survey: Survey, published: bool) -> None:
+    """Show the survey to learners (once its lecture is published and its
+    window opens), or hide it again; answers already written stay."""
+    Survey.objects.filter(pk=survey.pk).update(published=published)
+    survey.published = published
+
+
 def survey_set_only_accepted_count(*, course: Course, value: bool) -> None:
     from quizzes.surveys.models import SurveyCourseSettings
 

@@ -30,6 +30,11 @@ urlpatterns = [
         name="staff_survey",
     ),
     path(
+        "staff/<slug:slug>/surveys/<int:number>/edit/",
+        views.staff_survey_edit,
+        name="staff_survey_edit",
+    ),
+    path(
         "staff/<slug:slug>/surveys/<int:number>/summaries/",
         views.staff_summaries,
         name="staff_survey_summaries",

@@ -36,6 +36,7 @@ from quizzes.surveys.services import (
     survey_review,
     survey_save_draft,
     survey_set_only_accepted_count,
+    survey_set_published,
     survey_start_copy_detection,
     survey_submit,
 )
@@ -312,6 +313,40 @@ def staff_survey(request: HttpRequest, course: Course, number: int) -> HttpRespo
         context,
         partial="comments",
         target="comments",
+    )
+
+
+@course_staff_required(admin=True)
+def staff_survey_edit(request: HttpRequest, course: Course, number: int):
+    """One lecture's survey: its dates and summary lengths, and publishing
+    it (the schedule creates every survey unpublished)."""
+    from quizzes.surveys.forms import SurveySettingsForm
+
+    survey = selectors.get_survey_for_staff(course, number)
+    url = reverse("staff_survey_edit", args=[course.slug, number])
+    action = request.POST.get("action", "")
+    form = SurveySettingsForm(
+        request.POST if action == "settings" else None, instance=survey
+    )
+    if request.method == "POST":
+        if action == "settings" and form.is_valid():
+            form.save()
+            messages.success(request, _("The survey's dates and rules were saved."))
+            return redirect(url)
+        if action in {"publish", "unpublish"}:
+            survey_set_published(survey=survey, published=action == "publish")
+            messages.success(
+                request,
+                _("The survey is published: learners see it.")
+                if action == "publish"
+                else _("The survey is hidden from learners."),
+            )
+            return redirect(url)
+    return render(
+        request,
+        "surveys/staff_survey_edit.html",
+        {"course": course, "survey": survey, "lecture": survey.lecture, "form": form},
+        status=400 if form.errors or request.method == "POST" else 200,
     )
 
 
