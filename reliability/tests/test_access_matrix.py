@@ -88,6 +88,7 @@ ADMIN_ONLY = {
     "staff_lectures_shift",
     "staff_lectures_reset",
     "homework_edit",
+    "staff_survey_edit",
 }
 
 # First match wins. Routes are the patterns as written in urls.py.
