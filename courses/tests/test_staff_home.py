@@ -48,7 +48,7 @@ def test_the_header_links_the_staff_area_and_follows_role_changes(
 ):
     client.force_login(staff)
     page = client.get("/courses/llm/").content.decode()
-    assert '<a href="/staff/llm/">Staff area</a>' in page
+    assert '<a href="/staff/llm/"><span class="label-long">Staff area</span>' in page
     CourseRole.objects.filter(user=staff).delete()
     page = client.get("/courses/llm/").content.decode()
     assert "Staff area" not in page
