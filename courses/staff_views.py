@@ -421,11 +421,33 @@ def lectures_generate(request: HttpRequest, course: Course) -> HttpResponse:
                 % {"count": len(created)},
             )
             return redirect("staff_lectures", course.slug)
+    return _schedule_invalid(request, course, generate_form=form)
+
+
+def _schedule_invalid(request: HttpRequest, course: Course, **forms) -> HttpResponse:
+    """The schedule page again, with the form that failed showing its errors."""
     return render(
         request,
         "courses/staff/lectures.html",
-        _schedule_context(course, request, generate_form=form),
+        _schedule_context(course, request, **forms),
         status=400,
+    )
+
+
+def _schedule_confirm(
+    request: HttpRequest, course: Course, url_name: str, *, fields: dict, message
+) -> HttpResponse:
+    """Ask before a change to many dates: `message` says what moves, and the
+    page posts `fields` again with confirm=1 to `url_name`."""
+    return render(
+        request,
+        "courses/staff/lectures_confirm.html",
+        {
+            "course": course,
+            "action": reverse(url_name, args=[course.slug]),
+            "fields": fields,
+            "message": message,
+        },
     )
 
 
@@ -436,32 +458,24 @@ def lectures_shift(request: HttpRequest, course: Course) -> HttpResponse:
     says how many lectures and deadlines move, then the move."""
     form = ShiftScheduleForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "courses/staff/lectures.html",
-            _schedule_context(course, request, shift_form=form),
-            status=400,
-        )
+        return _schedule_invalid(request, course, shift_form=form)
     from_number, days = form.cleaned_data["from_number"], form.cleaned_data["days"]
     preview = services.schedule_shift_preview(course=course, from_number=from_number)
     if not preview["lectures"]:
         messages.error(request, _("No lecture has that number or a later one."))
         return redirect("staff_lectures", course.slug)
     if request.POST.get("confirm") != "1":
-        return render(
+        return _schedule_confirm(
             request,
-            "courses/staff/lectures_confirm.html",
-            {
-                "course": course,
-                "action": reverse("staff_lectures_shift", args=[course.slug]),
-                "fields": {"from_number": from_number, "days": days},
-                "message": _(
-                    "Move lecture %(from)d and every later one by %(days)+d days? "
-                    "This moves %(lectures)d lectures and %(deadlines)d homework "
-                    "and survey deadlines. Learners see the new dates at once."
-                )
-                % {"from": from_number, "days": days, **preview},
-            },
+            course,
+            "staff_lectures_shift",
+            fields={"from_number": from_number, "days": days},
+            message=_(
+                "Move lecture %(from)d and every later one by %(days)+d days? "
+                "This moves %(lectures)d lectures and %(deadlines)d homework "
+                "and survey deadlines. Learners see the new dates at once."
+            )
+            % {"from": from_number, "days": days, **preview},
         )
     moved = services.lectures_shift(course=course, from_number=from_number, days=days)
     messages.success(
@@ -479,30 +493,22 @@ def lectures_reset_deadlines(request: HttpRequest, course: Course) -> HttpRespon
     defaults again (after a confirmation that says how many)."""
     form = ResetDeadlinesForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "courses/staff/lectures.html",
-            _schedule_context(course, request, reset_form=form),
-            status=400,
-        )
+        return _schedule_invalid(request, course, reset_form=form)
     numbers = range(form.cleaned_data["first"], form.cleaned_data["last"] + 1)
     if request.POST.get("confirm") != "1":
         lectures = Lecture.objects.filter(course=course, number__in=list(numbers))
         count = sum(f.count(lectures) for f in schedule_followers())
-        return render(
+        return _schedule_confirm(
             request,
-            "courses/staff/lectures_confirm.html",
-            {
-                "course": course,
-                "action": reverse("staff_lectures_reset", args=[course.slug]),
-                "fields": {"first": numbers.start, "last": numbers.stop - 1},
-                "message": _(
-                    "Date the homework and surveys of lectures %(first)d–%(last)d "
-                    "by the course defaults? Up to %(count)d deadlines may change; "
-                    "learners see the new dates at once."
-                )
-                % {"first": numbers.start, "last": numbers.stop - 1, "count": count},
-            },
+            course,
+            "staff_lectures_reset",
+            fields={"first": numbers.start, "last": numbers.stop - 1},
+            message=_(
+                "Date the homework and surveys of lectures %(first)d–%(last)d "
+                "by the course defaults? Up to %(count)d deadlines may change; "
+                "learners see the new dates at once."
+            )
+            % {"first": numbers.start, "last": numbers.stop - 1, "count": count},
         )
     changed = services.schedule_reset_deadlines(course=course, numbers=numbers)
     messages.success(
