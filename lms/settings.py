@@ -170,12 +170,20 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # after an error a process leaves Redis alone for REDIS_BREAKER_SECONDS.
 REDIS_TIMEOUT = float(os.environ.get("REDIS_TIMEOUT", "0.5"))
 REDIS_BREAKER_SECONDS = float(os.environ.get("REDIS_BREAKER_SECONDS", "5"))
+# Parallel test workers (pytest-xdist sets PYTEST_XDIST_WORKER, and the Celery
+# workers and servers a test starts inherit it) share one Redis database; each
+# keeps its keys apart, since every test starts by clearing its own.
+CACHE_KEY_PREFIX = "koza" + (
+    f"-{os.environ['PYTEST_XDIST_WORKER']}"
+    if os.environ.get("PYTEST_XDIST_WORKER")
+    else ""
+)
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "lms.cache.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "koza",
+            "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "socket_connect_timeout": REDIS_TIMEOUT,
                 "socket_timeout": REDIS_TIMEOUT,

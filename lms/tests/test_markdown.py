@@ -182,6 +182,7 @@ def _best_seconds(text: str, repeats: int = 3) -> float:
     return best
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_markdown_costs_grow_linearly_with_its_length(name):
     """The summary preview attack: python-markdown took 0.9 s on 2,000 `[`
@@ -198,6 +199,7 @@ def test_hostile_markdown_costs_grow_linearly_with_its_length(name):
     assert ratio < 24, f"{name}: 8x the text cost {ratio:.1f}x the time"
 
 
+@pytest.mark.timing
 def test_a_hostile_tex_preview_costs_less_than_the_worst_hostile_markdown():
     """A learner's 2,000-character preview of nested or huge TeX: typesetting
     is budgeted, so no TeX text costs more than the worst text the renderer

@@ -19,7 +19,7 @@ from lms.cache import CircuitBreaker
 from lms.celery import app as celery_app
 from lms.ratelimit import is_rate_limited
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.timing]
 
 
 @pytest.fixture

@@ -11,7 +11,11 @@ from django.db import connection
 
 from reliability.tests.web_server import Gunicorn
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timing,
+]
 
 # Pages that read the database. Not /healthz: it also asks Redis and the
 # broker within REDIS_TIMEOUT, which a busy CI machine can miss (a 503 that

@@ -43,6 +43,7 @@ def _survey_url(world) -> str:
 # 1. The summary preview -----------------------------------------------------
 
 
+@pytest.mark.timing
 def test_two_previews_of_eight_thousand_brackets_cost_milliseconds(client, world):
     """Two parallel POSTs of 8,000 `[` took 30 s each and killed both
     gunicorn workers. The text is kept as a draft; the preview renders at
@@ -343,6 +344,7 @@ def test_healthz_tells_an_anonymous_caller_which_check_failed_not_why(
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.timing
 def test_healthz_says_the_pool_is_exhausted_within_its_own_timeout(settings):
     """Every pooled connection taken (a deadline rush, a leak): /healthz says
     so within HEALTHZ_DATABASE_TIMEOUT instead of waiting the pool's 10 s."""

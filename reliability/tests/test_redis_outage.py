@@ -27,7 +27,11 @@ from quizzes.homework.tests.factories import answers_for, post_data
 from quizzes.surveys.models import SurveyResponse
 from reliability.tests.private_redis import PrivateRedis, forget_broker_connections
 
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.services,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.timing,
+]
 
 PAGES = [
     "/",

@@ -29,6 +29,7 @@ def test_normalising_folds_width_case_punctuation_and_spacing():
     )
 
 
+@pytest.mark.timing
 def test_planted_near_duplicates_are_found_among_thousands_in_seconds():
     texts = generated_summaries(4000)
     planted = {(10, 3999), (1234, 2500), (77, 3000)}
