@@ -50,10 +50,12 @@ def machine() -> dict:
 
 def fresh_database(url: str) -> str:
     """A new database next to the one in `url`, migrated: the benchmarks own it."""
-    base, _, _name = url.rpartition("/")
-    bench_url = f"{base}/koza_bench"
+    # Named after the given database, so two checkouts can benchmark at once.
+    base, _, name = url.rpartition("/")
+    bench = f"{name.split('?')[0]}_bench"
+    bench_url = f"{base}/{bench}"
     admin_url = f"{base}/postgres"
-    for sql in ("DROP DATABASE IF EXISTS koza_bench", "CREATE DATABASE koza_bench"):
+    for sql in (f"DROP DATABASE IF EXISTS {bench}", f"CREATE DATABASE {bench}"):
         subprocess.run(["psql", admin_url, "-qc", sql], check=True)
     env = os.environ | {"DATABASE_URL": bench_url, "DEBUG": "1"}
     subprocess.run(
