@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "completion",
     "archives",
     "notifications",
+    "discussions",
     "demo",  # seed commands: imports every app, so it comes last
 ]
 

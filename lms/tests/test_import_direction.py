@@ -24,6 +24,8 @@ LAYERS = {
     "quizzes.homework": 3,
     "quizzes.surveys": 3,
     "competitions": 3,
+    # reads the homework reveal and the competition close for its spoiler guard
+    "discussions": 3.5,
     "completion": 4,
 }
 EXEMPT_DIRS = {"tests", "migrations"}
