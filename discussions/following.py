@@ -49,7 +49,9 @@ def question_follow(*, user, question: Question) -> bool:
     checked that they may see it (the view asks `visible_to`)."""
     try:
         with transaction.atomic():
-            Follow.objects.create(user=user, course_id=question.course_id, question=question)
+            Follow.objects.create(
+                user=user, course_id=question.course_id, question=question
+            )
     except IntegrityError:
         return False
     return True
@@ -68,6 +70,29 @@ def _category(course: Course, topic: str, lecture) -> dict:
     if lecture is not None and lecture.course_id != course.pk:
         raise FollowError("the lecture is not in this course")
     return {"course": course, "topic": topic, "lecture": lecture}
+
+
+def category_value(topic: str, number: int | None) -> str:
+    """A category as one form or query value: "general", "homework-3"."""
+    return f"{topic}-{number}" if number is not None else topic
+
+
+def category_from(course: Course, value: str):
+    """(topic, lecture) of a category value; ValueError for anything that
+    is not a category of this course."""
+    topic, _sep, number = (value or "").partition("-")
+    if topic not in Topic.values:
+        raise ValueError(value)
+    if topic not in LECTURE_TOPICS:
+        if number:
+            raise ValueError(value)
+        return topic, None
+    if not number.isdigit():
+        raise ValueError(value)
+    lecture = course.lectures.filter(number=int(number)).first()
+    if lecture is None:
+        raise ValueError(value)
+    return topic, lecture
 
 
 def category_follow(*, user, course: Course, topic: str, lecture=None) -> bool:

@@ -76,9 +76,7 @@ QUESTION_CHANGES = _STATE_CHANGES | {
         {"locked": True},
         gettext_lazy("Locked: no new answers or comments."),
     ),
-    Action.UNLOCK: Change(
-        Q(locked=True), {"locked": False}, gettext_lazy("Unlocked.")
-    ),
+    Action.UNLOCK: Change(Q(locked=True), {"locked": False}, gettext_lazy("Unlocked.")),
     Action.FAQ: Change(
         Q(is_faq=False),
         {"is_faq": True},
@@ -92,6 +90,20 @@ QUESTION_CHANGES = _STATE_CHANGES | {
         {"made_public_by": None, "made_public_at": None},
         gettext_lazy("Made public: every learner of the course may read it now."),
     ),
+}
+# The buttons' words (the log's labels say what was done).
+VERBS = {
+    Action.PIN: gettext_lazy("Pin"),
+    Action.UNPIN: gettext_lazy("Unpin"),
+    Action.LOCK: gettext_lazy("Lock"),
+    Action.UNLOCK: gettext_lazy("Unlock"),
+    Action.HIDE: gettext_lazy("Hide"),
+    Action.UNHIDE: gettext_lazy("Show again"),
+    Action.DELETE: gettext_lazy("Delete"),
+    Action.RESTORE: gettext_lazy("Restore"),
+    Action.FAQ: gettext_lazy("Mark as FAQ"),
+    Action.UNFAQ: gettext_lazy("Remove from the FAQ"),
+    Action.MAKE_PUBLIC: gettext_lazy("Make public"),
 }
 # Answers and comments are only hidden, deleted and brought back.
 POST_CHANGES = _STATE_CHANGES
@@ -145,8 +157,10 @@ def target_in(question: Question, *, answer_id=None, comment_id=None) -> Target:
 
 
 def changes_for(target: Target) -> dict[str, Change]:
-    return QUESTION_CHANGES if target.answer is None and target.comment is None else (
-        POST_CHANGES
+    return (
+        QUESTION_CHANGES
+        if target.answer is None and target.comment is None
+        else (POST_CHANGES)
     )
 
 
@@ -177,8 +191,8 @@ def post_moderate(
     if "state" in sets:
         sets |= {"moderated_by": actor, "moderated_at": now}
     with transaction.atomic():
-        changed = (
-            target.model.objects.filter(change.when, pk=target.post.pk).update(**sets)
+        changed = target.model.objects.filter(change.when, pk=target.post.pk).update(
+            **sets
         )
         if not changed:
             raise ModerationError(_nothing_changed(action, target))
@@ -221,9 +235,7 @@ def question_counts_refresh(*, question_id: int) -> None:
     """The question's answer count (visible answers) and whether one of them
     is endorsed, recounted after an answer was hidden, deleted or
     restored."""
-    visible = Answer.objects.filter(
-        question_id=OuterRef("pk"), state=PostState.VISIBLE
-    )
+    visible = Answer.objects.filter(question_id=OuterRef("pk"), state=PostState.VISIBLE)
     Question.objects.filter(pk=question_id).update(
         answers_count=Coalesce(
             Subquery(

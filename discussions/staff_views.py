@@ -24,9 +24,8 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_staff_required
 from courses.models import Course
-from discussions import moderation
+from discussions import following, moderation
 from discussions.models import (
-    LECTURE_TOPICS,
     ModerationLog,
     PostState,
     Question,
@@ -37,25 +36,6 @@ from discussions.models import (
 
 PAGE_SIZE = 50
 WAITING, ANSWERED = "w", "a"
-
-
-# Categories as a filter value: "general", "competition", "homework-3" ------
-
-
-def category_value(topic: str, number: int | None) -> str:
-    return f"{topic}-{number}" if number is not None else topic
-
-
-def category_parse(course: Course, value: str) -> Q | None:
-    """The filter for a category value; None for no (or a bad) value."""
-    topic, _sep, number = (value or "").partition("-")
-    if topic not in Topic.values:
-        return None
-    if topic in LECTURE_TOPICS:
-        if not number.isdigit():
-            return None
-        return Q(topic=topic, lecture__number=int(number))
-    return Q(topic=topic, lecture__isnull=True)
 
 
 def category_name(topic: str, number: int | None) -> str:
@@ -133,8 +113,12 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
     now = timezone.now()
     base = _staff_questions(course)
     category = request.GET.get("category", "")
-    category_q = category_parse(course, category)
-    listed = base.filter(category_q) if category_q is not None else base
+    try:
+        topic, lecture = following.category_from(course, category)
+    except ValueError:
+        category, listed = "", base
+    else:
+        listed = base.filter(topic=topic, lecture=lecture)
     listed = listed.select_related("author", "lecture").annotate(
         guarded=ExpressionWrapper(spoiler_guarded_q(now), output_field=BooleanField())
     )
@@ -149,14 +133,14 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
     )
     categories = [
         {
-            "value": category_value(row["topic"], row["lecture__number"]),
+            "value": following.category_value(row["topic"], row["lecture__number"]),
             "name": category_name(row["topic"], row["lecture__number"]),
             "count": row["count"],
             "oldest": row["oldest"],
         }
         for row in waiting
     ]
-    query = {"category": category} if category_q is not None else {}
+    query = {"category": category} if category else {}
     return render(
         request,
         "discussions/staff_questions.html",
@@ -174,7 +158,7 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
                 for question in rows
             ],
             "categories": categories,
-            "category": category if category_q is not None else "",
+            "category": category,
             "category_label": next(
                 (c["name"] for c in categories if c["value"] == category), category
             ),
@@ -182,9 +166,7 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
                 "?" + urlencode(query | {"after": next_cursor}) if next_cursor else ""
             ),
             "first_url": "?" + urlencode(query) if request.GET.get("after") else "",
-            "open_reports": Report.objects.filter(
-                moderation.reports_of(course), resolved_at__isnull=True
-            ).count(),
+            "open_reports": _open_reports(course),
             "now": now,
         },
     )
@@ -193,11 +175,32 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
 # Reports ---------------------------------------------------------------------
 
 
-def _report_rows(reports):
-    return [
-        {"report": report, "post": report.comment or report.answer or report.question}
-        for report in reports
-    ]
+def post_item(*, question=None, answer=None, comment=None) -> dict:
+    """One post as the staff queues show it: its thread, kind, link (with
+    the anchor of the answer or comment), and the ids a moderation form
+    posts."""
+    if comment is not None:
+        question = question or comment.question or comment.answer.question
+        kind, anchor = _("Comment"), f"#comment-{comment.pk}"
+    elif answer is not None:
+        question = question or answer.question
+        kind, anchor = _("Answer"), f"#answer-{answer.pk}"
+    else:
+        kind, anchor = "", ""
+    return {
+        "question": question,
+        "post": comment or answer or question,
+        "kind": kind,
+        "url": question.get_absolute_url() + anchor,
+        "answer_id": answer.pk if answer is not None and comment is None else "",
+        "comment_id": comment.pk if comment is not None else "",
+    }
+
+
+def _open_reports(course: Course) -> int:
+    return Report.objects.filter(
+        moderation.reports_of(course), resolved_at__isnull=True
+    ).count()
 
 
 @course_staff_required
@@ -210,10 +213,13 @@ def reports(request: HttpRequest, course: Course) -> HttpResponse:
         .select_related(
             "reporter",
             "resolved_by",
-            "question",
-            "answer__question",
-            "comment__question",
-            "comment__answer__question",
+            "question__author",
+            "question__course",
+            "answer__author",
+            "answer__question__course",
+            "comment__author",
+            "comment__question__course",
+            "comment__answer__question__course",
         )
         .order_by("-id")
     )
@@ -231,7 +237,18 @@ def reports(request: HttpRequest, course: Course) -> HttpResponse:
         "discussions/staff_reports.html",
         {
             "course": course,
-            "rows": _report_rows(rows),
+            "rows": [
+                {
+                    "report": report,
+                    "item": post_item(
+                        question=report.question,
+                        answer=report.answer,
+                        comment=report.comment,
+                    ),
+                }
+                for report in rows
+            ],
+            "open_reports": _open_reports(course),
             "handled": handled,
             "next_url": next_url,
         },
@@ -240,7 +257,9 @@ def reports(request: HttpRequest, course: Course) -> HttpResponse:
 
 @course_staff_required
 @require_POST
-def report_resolve(request: HttpRequest, course: Course, report_id: int) -> HttpResponse:
+def report_resolve(
+    request: HttpRequest, course: Course, report_id: int
+) -> HttpResponse:
     report = get_object_or_404(
         Report.objects.filter(moderation.reports_of(course)), pk=report_id
     )
@@ -260,7 +279,13 @@ def moderation_log(request: HttpRequest, course: Course) -> HttpResponse:
     with a way to restore them."""
     entries = (
         ModerationLog.objects.filter(course=course)
-        .select_related("actor", "question", "answer", "comment")
+        .select_related(
+            "actor",
+            "question__course",
+            "answer__author",
+            "comment__author",
+            "question__author",
+        )
         .order_by("-id")
     )
     if request.GET.get("deleted") == "1":
@@ -280,9 +305,17 @@ def moderation_log(request: HttpRequest, course: Course) -> HttpResponse:
         {
             "course": course,
             "rows": [
-                {"entry": entry, "post": entry.comment or entry.answer or entry.question}
+                {
+                    "entry": entry,
+                    "item": post_item(
+                        question=entry.question,
+                        answer=entry.answer,
+                        comment=entry.comment,
+                    ),
+                }
                 for entry in rows
             ],
+            "open_reports": _open_reports(course),
             "deleted_only": request.GET.get("deleted") == "1",
             "next_url": next_url,
         },
@@ -338,10 +371,11 @@ def moderate(request: HttpRequest, course: Course, question_id: int) -> HttpResp
             {
                 "course": course,
                 "question": question,
-                "target": target,
-                "post": target.post,
+                "item": post_item(
+                    question=question, answer=target.answer, comment=target.comment
+                ),
                 "action": action,
-                "action_label": ModerationLog.Action(action).label,
+                "action_label": moderation.VERBS[action],
                 "next": back,
             },
         )
