@@ -57,9 +57,7 @@ def test_only_staff_of_the_course_moderate(
 ):
     client.force_login(request.getfixturevalue(who))
     before = Question.objects.values().get(pk=question.pk)
-    response = client.post(
-        moderate_url(question), {"action": action, "confirmed": "1"}
-    )
+    response = client.post(moderate_url(question), {"action": action, "confirmed": "1"})
     assert response.status_code == 403
     assert Question.objects.values().get(pk=question.pk) == before
     assert not ModerationLog.objects.exists()
@@ -110,9 +108,7 @@ def test_pinning_twice_changes_and_logs_it_once(client, staff, question):
     assert logged("pin") == 1
 
 
-def test_a_locked_question_takes_no_more_answers(
-    client, classmate, staff, question
-):
+def test_a_locked_question_takes_no_more_answers(client, classmate, staff, question):
     from discussions import services
 
     client.force_login(staff)
