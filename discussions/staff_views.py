@@ -119,7 +119,7 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
         category, listed = "", base
     else:
         listed = base.filter(topic=topic, lecture=lecture)
-    listed = listed.select_related("author", "lecture").annotate(
+    listed = listed.select_related("author", "lecture", "course").annotate(
         guarded=ExpressionWrapper(spoiler_guarded_q(now), output_field=BooleanField())
     )
     rows, next_cursor = _questions_page(
