@@ -3,6 +3,8 @@
 what learners see; reports reach the staff queue and are handled there."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -382,3 +384,38 @@ def test_reports_of_another_course_are_not_in_this_queue(
     page = client.get(reverse("staff_question_reports", args=[other_course.slug]))
     assert page.status_code == 200
     assert "Rude" not in page.content.decode()
+
+
+def test_the_log_and_reports_pages_take_the_same_queries_for_2_or_40_posts(
+    client, course, learner, classmate, staff
+):
+    client.force_login(staff)
+    pages = [
+        reverse("staff_moderation_log", args=[course.slug]),
+        reverse("staff_question_reports", args=[course.slug]),
+    ]
+
+    def queries_for(count: int) -> list[int]:
+        for n in range(count):
+            question = make_question(course, learner, title=f"Q{n}")
+            answer = make_answer(question, classmate)
+            comment = Comment.objects.create(answer=answer, author=learner, body="!")
+            for post in (
+                {"question": question},
+                {"answer": answer},
+                {"comment": comment},
+            ):
+                Report.objects.create(reporter=classmate, reason="Rude", **post)
+                ModerationLog.objects.create(
+                    course=course, actor=staff, action="hide", question=question,
+                    **({} if "question" in post else post),
+                )  # fmt: skip
+        counts = []
+        for page in pages:
+            client.get(page)  # the session and the bell's count are cached
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(page).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    assert queries_for(2) == queries_for(14)
