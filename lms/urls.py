@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("competitions.urls")),
     path("", include("completion.urls")),
     path("", include("archives.urls")),
+    path("", include("discussions.urls")),
     path("", include("discussions.moderation_urls")),
 ]
 
