@@ -27,6 +27,7 @@ from discussions.models import (
     GUARDED_TOPICS,
     LECTURE_TOPICS,
     Answer,
+    Category,
     Follow,
     PostState,
     Question,
@@ -72,27 +73,19 @@ def _category(course: Course, topic: str, lecture) -> dict:
     return {"course": course, "topic": topic, "lecture": lecture}
 
 
-def category_value(topic: str, number: int | None) -> str:
-    """A category as one form or query value: "general", "homework-3"."""
-    return f"{topic}-{number}" if number is not None else topic
-
-
-def category_from(course: Course, value: str):
-    """(topic, lecture) of a category value; ValueError for anything that
-    is not a category of this course."""
-    topic, _sep, number = (value or "").partition("-")
-    if topic not in Topic.values:
-        raise ValueError(value)
-    if topic not in LECTURE_TOPICS:
-        if number:
-            raise ValueError(value)
-        return topic, None
-    if not number.isdigit():
-        raise ValueError(value)
-    lecture = course.lectures.filter(number=int(number)).first()
+def category_from(course: Course, key: str):
+    """(topic, lecture) of a category key ("general", "homework-3": the
+    one format, `Category`); ValueError for anything that is not a category
+    of this course."""
+    category = Category.parse(key)
+    if category is None:
+        raise ValueError(key)
+    if category.lecture_number is None:
+        return category.topic, None
+    lecture = course.lectures.filter(number=category.lecture_number).first()
     if lecture is None:
-        raise ValueError(value)
-    return topic, lecture
+        raise ValueError(key)
+    return category.topic, lecture
 
 
 def category_follow(*, user, course: Course, topic: str, lecture=None) -> bool:
@@ -112,9 +105,14 @@ def category_unfollow(*, user, course: Course, topic: str, lecture=None) -> bool
     return bool(deleted)
 
 
-def follows_category(*, user, course: Course, topic: str, lecture=None) -> bool:
+def follows_category(*, user, course: Course, category: Category) -> bool:
+    number = category.lecture_number
     return Follow.objects.filter(
-        user=user, course=course, question=None, topic=topic, lecture=lecture
+        user=user,
+        course=course,
+        question=None,
+        topic=category.topic,
+        **({"lecture__number": number} if number is not None else {"lecture": None}),
     ).exists()
 
 

@@ -26,11 +26,11 @@ from courses.access import course_staff_required
 from courses.models import Course
 from discussions import following, moderation
 from discussions.models import (
+    Category,
     ModerationLog,
     PostState,
     Question,
     Report,
-    Topic,
     spoiler_guarded_q,
 )
 
@@ -39,10 +39,7 @@ WAITING, ANSWERED = "w", "a"
 
 
 def category_name(topic: str, number: int | None) -> str:
-    label = str(Topic(topic).label)
-    if number is None:
-        return label
-    return _("Lecture %(number)s: %(topic)s") % {"number": number, "topic": label}
+    return Category(topic, number).label()
 
 
 # The questions page --------------------------------------------------------
@@ -133,7 +130,7 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
     )
     categories = [
         {
-            "value": following.category_value(row["topic"], row["lecture__number"]),
+            "value": Category(row["topic"], row["lecture__number"]).key,
             "name": category_name(row["topic"], row["lecture__number"]),
             "count": row["count"],
             "oldest": row["oldest"],
