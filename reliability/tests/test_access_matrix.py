@@ -13,7 +13,12 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from archives.tus import TOKEN_SALT
-from reliability.tests.conftest import PRIVATE_SCORE, SECRET_ENTRY, SECRET_SUMMARY
+from reliability.tests.conftest import (
+    GUARDED_QUESTION,
+    PRIVATE_SCORE,
+    SECRET_ENTRY,
+    SECRET_SUMMARY,
+)
 
 ROLES = [
     "anonymous",
@@ -96,6 +101,8 @@ RULES = [
     (r"^staff/<slug:slug>/", STAFF),
     (r"^courses/<slug:slug>/(lectures|competition|progress|materials)/", LEARNERS),
     (r"^courses/<slug:slug>/calendar/renew/$", LEARNERS),
+    # The course Q&A (issue 22): its pages, the follow and report forms.
+    (r"^courses/<slug:slug>/questions/", LEARNERS),
     (r"^courses/<slug:slug>/calendar\.ics$", TOKEN_ONLY),
     (r"^courses/<slug:slug>/apply/$", SIGNED_IN),
     (r"^courses/<slug:slug>/withdraw/$", WITHDRAW),
@@ -163,6 +170,13 @@ def fill(route: str, name: str, world) -> str:
         "staff_competition_entry_file": world.entry.pk,
         "competition_starter_file": world.starter.pk,
         "staff_competition_report": world.participant.pk,
+        "question_detail": world.question.pk,
+        "question_answer": world.question.pk,
+        "question_comment": world.question.pk,
+        "question_vote": world.question.pk,
+        "question_solve": world.question.pk,
+        "answer_endorse": world.answer.pk,
+        "discussion_attachment": world.attachment.pk,
     }
     values = {
         "slug": world.course.slug,
@@ -178,6 +192,8 @@ def fill(route: str, name: str, world) -> str:
         "token": "forged-token",
         "notification_id": world.notification.pk,
         "extension_id": world.extension.pk,
+        "question_id": world.question.pk,
+        "report_id": world.report.pk,
     }
 
     if name == "staff_completion_override":
@@ -274,6 +290,7 @@ SECRETS = {
     "a question's explanation": "Because of reason",
     "the answer key marker": "KEY-MARKER",
     "an extension's reason (staff only)": "EXTENSION-REASON-SECRET",
+    "a question under the spoiler guard": GUARDED_QUESTION,
 }
 
 
