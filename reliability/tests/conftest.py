@@ -21,9 +21,18 @@ from quizzes.surveys.models import CopyPair, Survey, SurveyResponse
 SECRET_SUMMARY = "OTHER-LEARNER-SECRET-SUMMARY-7f3a"
 SECRET_ENTRY = "other-secret-entry-9b1c.csv"
 PRIVATE_SCORE = 0.123456789
-# The title of a classmate's question about the open homework: under the
-# spoiler guard, only its author and staff may read it.
-GUARDED_QUESTION = "GUARDED-QUESTION-SECRET-4d2e"
+# Another learner's question about the open homework: under the spoiler guard.
+SECRET_QUESTION = "GUARDED-QUESTION-SECRET-5d2e"
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -168,9 +177,32 @@ def world(
         reason="EXTENSION-REASON-SECRET",
         granted_by=staff,
     )
-    question, answer, report, attachment = _course_questions(
-        course, lecture, asker=classmate, staff=staff, reporter=learner
+    # Q&A: the learner's public question with an answer and an image, and
+    # the classmate's question about the open homework (guarded).
+    from discussions.models import Answer, Attachment, Question, Report, Topic
+
+    question = Question.objects.create(
+        course=course, author=learner, title="Where are the slides?", body="?"
     )
+    answer = Answer.objects.create(question=question, author=staff, body="Here.")
+    image = _png()
+    attachment = Attachment.objects.create(
+        question=question,
+        uploaded_by=learner,
+        file=ContentFile(image, name="plot.png"),
+        content_type="image/png",
+        size=len(image),
+    )
+    Question.objects.create(
+        course=course,
+        author=classmate,
+        topic=Topic.HOMEWORK,
+        lecture=lecture,
+        title=f"Is Q1 (a)? {SECRET_QUESTION}",
+        body=f"I chose (a). {SECRET_QUESTION}",
+        is_faq=True,  # the lecture page's FAQ must not show it either
+    )
+    report = Report.objects.create(reporter=learner, answer=answer, reason="Rude")
     return World(
         question=question,
         answer=answer,
@@ -203,40 +235,3 @@ def world(
             "admin": course_admin,
         },
     )
-
-
-def _course_questions(course, lecture, *, asker, staff, reporter):
-    """A general question with an answer, an image and a report (every
-    learner may read it), and a question about the open homework that only
-    its author and staff may read."""
-    from io import BytesIO
-
-    from PIL import Image
-
-    from discussions.models import Answer, Attachment, Question, Report, Topic
-
-    question = Question.objects.create(
-        course=course, author=asker, title="Where are the slides?", body="Link?"
-    )
-    answer = Answer.objects.create(question=question, author=staff, body="Below.")
-    Question.objects.filter(pk=question.pk).update(answers_count=1)
-    report = Report.objects.create(reporter=reporter, question=question, reason="Dup")
-    buffer = BytesIO()
-    Image.new("RGB", (2, 2), "red").save(buffer, "PNG")
-    attachment = Attachment.objects.create(
-        question=question,
-        uploaded_by=asker,
-        file=ContentFile(buffer.getvalue(), name="plot.png"),
-        content_type="image/png",
-        size=len(buffer.getvalue()),
-    )
-    Question.objects.create(
-        course=course,
-        author=asker,
-        topic=Topic.HOMEWORK,
-        lecture=lecture,
-        title=GUARDED_QUESTION,
-        body="Is the answer to question 3 (b)?",
-        is_faq=True,
-    )
-    return question, answer, report, attachment
