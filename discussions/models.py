@@ -73,6 +73,8 @@ class Category:
         topic = Topic(self.topic).label
         if self.lecture_number is None:
             return str(topic)
+        if self.topic == Topic.LECTURE:
+            return gettext("Lecture %(number)s") % {"number": self.lecture_number}
         return gettext("Lecture %(number)s: %(topic)s") % {
             "number": self.lecture_number,
             "topic": topic,
