@@ -371,18 +371,21 @@ class Question(Post):
 
 
 class AnswerQuerySet(models.QuerySet):
-    def visible_to(self, user, course, now: datetime, *, is_staff=None):
+    def visible_to(
+        self, user, course, now: datetime, *, is_staff=None, question_id=None
+    ):
         """Answers follow their question (`QuestionQuerySet.visible_to`);
-        learners see only visible answers, staff everything but deleted."""
+        learners see only visible answers, staff everything but deleted.
+        `question_id` narrows it to one thread (so the database checks one
+        question, not the course's thousands)."""
         if is_staff is None:
             is_staff = getattr(user, "is_authenticated", False) and course.is_staff(
                 user
             )
-        answers = self.filter(
-            question__in=Question.objects.visible_to(
-                user, course, now, is_staff=is_staff
-            )
-        )
+        questions = Question.objects.visible_to(user, course, now, is_staff=is_staff)
+        if question_id is not None:
+            questions = questions.filter(pk=question_id)
+        answers = self.filter(question__in=questions)
         if is_staff:
             return answers.exclude(state=PostState.DELETED)
         return answers.filter(state=PostState.VISIBLE)
@@ -425,14 +428,21 @@ class Answer(Post):
 
 
 class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user, course, now: datetime, *, is_staff=None):
-        """Comments follow their question or answer, as answers do."""
+    def visible_to(
+        self, user, course, now: datetime, *, is_staff=None, question_id=None
+    ):
+        """Comments follow their question or answer, as answers do (and
+        `question_id` narrows them to one thread, as there)."""
         if is_staff is None:
             is_staff = getattr(user, "is_authenticated", False) and course.is_staff(
                 user
             )
         questions = Question.objects.visible_to(user, course, now, is_staff=is_staff)
-        answers = Answer.objects.visible_to(user, course, now, is_staff=is_staff)
+        if question_id is not None:
+            questions = questions.filter(pk=question_id)
+        answers = Answer.objects.visible_to(
+            user, course, now, is_staff=is_staff, question_id=question_id
+        )
         comments = self.filter(Q(question__in=questions) | Q(answer__in=answers))
         if is_staff:
             return comments.exclude(state=PostState.DELETED)
