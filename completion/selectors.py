@@ -366,12 +366,18 @@ def week_grid(
 
 # The staff dashboard -------------------------------------------------------
 
+# Keyset orders (field, descending) for each sort; the id breaks ties, in the
+# same direction so one index scan serves a page (Enrollment's indexes).
 SORTS = {
-    "name": ("user__display_name", "user__email"),
-    "points": ("homework_points", "user__email"),
-    "passed": ("weeks_passed", "user__email"),
-    "summaries": ("summaries", "user__email"),
+    "name": ["user__display_name", "user__email", "pk"],
+    "points": ["homework_points", "pk"],
+    "passed": ["weeks_passed", "pk"],
+    "summaries": ["summaries", "pk"],
 }
+
+
+def dashboard_keys(sort: str, *, descending: bool) -> list[tuple[str, bool]]:
+    return [(name, descending) for name in SORTS.get(sort, SORTS["name"])]
 
 
 def _required(course: Course, *kinds: str) -> dict[str, int]:
@@ -404,47 +410,15 @@ def dashboard_rows(
     now=None,
     risk: "AtRisk | None" = None,
 ) -> QuerySet:
-    """Approved enrollments with their totals and final outcome as SQL
-    annotations, so sorting, filtering and paging all happen in the database
-    and a page costs the same whatever the cohort's size."""
+    """Approved enrollments with their stored totals (completion.totals) and
+    final outcome, filtered in the database; the caller orders and pages
+    them by `dashboard_keys` (keyset pages), so a page costs the same
+    whatever the cohort's size."""
     now = now or timezone.now()
-    submissions = _course_submissions(course).filter(user_id=OuterRef("user_id"))
-    counted = counted_survey_responses(course).filter(user_id=OuterRef("user_id"))
     rows = (
         Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
         .select_related("user", "completion")
         .annotate(
-            homework_points=Coalesce(
-                Subquery(
-                    submissions.order_by()
-                    .values("user_id")
-                    .annotate(s=Sum("score"))
-                    .values("s"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            weeks_passed=Coalesce(
-                Subquery(
-                    submissions.filter(PASSED)
-                    .order_by()
-                    .values("user_id")
-                    .annotate(n=Count("pk"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            summaries=Coalesce(
-                Subquery(
-                    counted.order_by()
-                    .values("user_id")
-                    .annotate(n=Count("pk"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
             has_extension=Exists(
                 Extension.objects.active().filter(
                     course=course, user_id=OuterRef("user_id")
@@ -465,9 +439,12 @@ def dashboard_rows(
         )
     if at_risk:
         rows = rows.filter(at_risk_q(course, now=now, risk=risk))
-    fields = SORTS.get(sort, SORTS["name"])
-    order = [("-" + f if descending else f) for f in fields[:1]] + list(fields[1:])
-    return rows.order_by(*order, "pk")
+    return rows.order_by(
+        *(
+            f"-{name}" if desc else name
+            for name, desc in dashboard_keys(sort, descending=descending)
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -533,8 +510,10 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    extended = Exists(
-        Extension.objects.active().filter(course=course, user_id=OuterRef("user_id"))
+    # `user_id IN (…)` rather than correlated EXISTS: PostgreSQL hashes the
+    # subquery once instead of probing it for each of 100,000 learners.
+    extended = Q(
+        user_id__in=Extension.objects.active().filter(course=course).values("user_id")
     )
     to_come = Value(risk.remaining) + Case(
         When(extended, then=Coalesce(Subquery(reopened), 0)),
@@ -549,25 +528,26 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
         still_open = Homework.objects.filter(
             pk__in=[pk for pk, _ in risk.last_two]
         ).alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+        # Only an extended learner can have either still open (the Case keeps
+        # the per-learner due-date subquery to them).
+        reopened_either = Case(
+            When(extended, then=Exists(still_open.filter(due_in_force__gt=now))),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        homeworks_due = [pk for pk, _ in risk.last_two]
+        lectures_due = [lecture for _, lecture in risk.last_two]
         condition |= (
-            ~Q(Exists(still_open.filter(due_in_force__gt=now)))
+            ~Q(reopened_either)
             & ~Q(
-                Exists(
-                    Submission.objects.filter(
-                        user_id=OuterRef("user_id"),
-                        homework_id__in=[pk for pk, _ in risk.last_two],
-                    )
-                )
+                user_id__in=Submission.objects.filter(
+                    homework_id__in=homeworks_due
+                ).values("user_id")
             )
             & ~Q(
-                Exists(
-                    SurveyResponse.objects.filter(
-                        user_id=OuterRef("user_id"),
-                        survey__lecture_id__in=[
-                            lecture for _, lecture in risk.last_two
-                        ],
-                    )
-                )
+                user_id__in=SurveyResponse.objects.filter(
+                    survey__lecture_id__in=lectures_due
+                ).values("user_id")
             )
         )
     return condition
