@@ -13,6 +13,10 @@ after another in fresh processes against a fresh PostgreSQL database.
     make bench                      # full sizes (needs PostgreSQL and Redis)
     make bench BENCH_ARGS=--smoke   # tiny sizes: keeps the scripts working
     make bench BENCH_ARGS="--only grading"
+    make bench BENCH_ARGS="--only grading --learners 4000,100000"
+
+Any other option (--learners, --weeks, a script's own) is passed on to the
+scripts (bench/args.py).
 """
 
 import argparse
@@ -112,7 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes")
     parser.add_argument("--only", help="run bench_<ONLY>.py only")
-    args = parser.parse_args()
+    args, passed_on = parser.parse_known_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("make bench needs PostgreSQL: set DATABASE_URL (and REDIS_URL).")
         return 2
@@ -130,7 +134,7 @@ def main() -> int:
     for script in scripts:
         print(f"--- {script.name}", file=sys.stderr, flush=True)
         run = subprocess.run(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *passed_on],
             cwd=ROOT,
             env=env,
             capture_output=True,

@@ -32,7 +32,7 @@ from completion.models import (
 )
 from courses.access import course_staff_required
 from courses.models import Course, Enrollment
-from lms.csv import csv_response
+from lms.csv import csv_query_response
 from lms.models import Job
 from lms.partials import render_partial
 
@@ -102,8 +102,11 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
 @course_staff_required
 def dashboard_csv(request: HttpRequest, course: Course) -> StreamingHttpResponse:
     _form, _filters, rows = _filtered_rows(request, course, request.GET)
-    return csv_response(
-        selectors.dashboard_csv_rows(course, rows),
+    sql, params, header = selectors.dashboard_csv_query(course, rows)
+    return csv_query_response(
+        sql,
+        params,
+        header=header,
         filename=f"{course.slug}-completion.csv",
     )
 
