@@ -36,7 +36,7 @@ import django
 
 django.setup()
 
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -103,6 +103,20 @@ def log(*args) -> None:
 
 
 def cleanup() -> None:
+    # The millions of answers and submissions in a statement each, not
+    # through the ORM's collector.
+    with connection.cursor() as cursor:
+        for table in ("quizzes_submissionanswer", "quizzes_submission"):
+            key = "submission_id" if table.endswith("answer") else "id"
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {key} IN ("
+                " SELECT s.id FROM quizzes_submission AS s"
+                " JOIN quizzes_homework AS h ON h.id = s.homework_id"
+                " JOIN courses_lecture AS l ON l.id = h.lecture_id"
+                " JOIN courses_course AS c ON c.id = l.course_id"
+                " WHERE c.slug = %s)",
+                [SLUG],
+            )
     Course.objects.filter(slug=SLUG).delete()
     User.objects.filter(
         email__startswith="bench-", email__endswith="@example.com"
@@ -152,7 +166,10 @@ def build(learners: int, weeks: int) -> tuple[Course, list[Homework]]:
     )
     log(f"inserting {learners * weeks:,} submissions")
     ids = [h.pk for h in homeworks]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Built consistent, so the per-row foreign key checks (triggers) are
+        # skipped while loading: 7,500,000 answers in a minute, not ten.
+        cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute("SELECT setseed(0.2026)")
         cursor.execute(SUBMISSIONS_SQL, [now, ids, course.pk])
         log(f"inserting {learners * weeks * 5:,} answers")
