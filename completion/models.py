@@ -631,3 +631,26 @@ class CertificationState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_id}: {self.inputs_stamp}"
+
+
+class TotalsState(models.Model):
+    """When the course's dashboard totals (`Enrollment.homework_points`, …)
+    were last refreshed, and where the inputs sequence stood then
+    (PostgreSQL), so the minutely refresh skips a course nothing was written
+    to. See completion.totals."""
+
+    course = models.OneToOneField(
+        "courses.Course",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="totals_state",
+    )
+    inputs_stamp = models.BigIntegerField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("dashboard totals state")
+        verbose_name_plural = _("dashboard totals states")
+
+    def __str__(self) -> str:
+        return f"{self.course_id}: {self.refreshed_at}"

@@ -368,12 +368,18 @@ def week_grid(
 
 # The staff dashboard -------------------------------------------------------
 
+# Keyset orders (field, descending) for each sort; the id breaks ties, in the
+# same direction so one index scan serves a page (Enrollment's indexes).
 SORTS = {
-    "name": ("user__display_name", "user__email"),
-    "points": ("homework_points", "user__email"),
-    "passed": ("weeks_passed", "user__email"),
-    "summaries": ("summaries", "user__email"),
+    "name": ["user__display_name", "user__email", "pk"],
+    "points": ["homework_points", "pk"],
+    "passed": ["weeks_passed", "pk"],
+    "summaries": ["summaries", "pk"],
 }
+
+
+def dashboard_keys(sort: str, *, descending: bool) -> list[tuple[str, bool]]:
+    return [(name, descending) for name in SORTS.get(sort, SORTS["name"])]
 
 
 def _required(course: Course, *kinds: str) -> dict[str, int]:
@@ -406,47 +412,15 @@ def dashboard_rows(
     now=None,
     risk: "AtRisk | None" = None,
 ) -> QuerySet:
-    """Approved enrollments with their totals and final outcome as SQL
-    annotations, so sorting, filtering and paging all happen in the database
-    and a page costs the same whatever the cohort's size."""
+    """Approved enrollments with their stored totals (completion.totals) and
+    final outcome, filtered in the database; the caller orders and pages
+    them by `dashboard_keys` (keyset pages), so a page costs the same
+    whatever the cohort's size."""
     now = now or timezone.now()
-    submissions = _course_submissions(course).filter(user_id=OuterRef("user_id"))
-    counted = counted_survey_responses(course).filter(user_id=OuterRef("user_id"))
     rows = (
         Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
         .select_related("user", "completion")
         .annotate(
-            homework_points=Coalesce(
-                Subquery(
-                    submissions.order_by()
-                    .values("user_id")
-                    .annotate(s=Sum("score"))
-                    .values("s"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            weeks_passed=Coalesce(
-                Subquery(
-                    submissions.filter(PASSED)
-                    .order_by()
-                    .values("user_id")
-                    .annotate(n=Count("pk"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-            summaries=Coalesce(
-                Subquery(
-                    counted.order_by()
-                    .values("user_id")
-                    .annotate(n=Count("pk"))
-                    .values("n"),
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
             has_extension=Exists(
                 Extension.objects.active().filter(
                     course=course, user_id=OuterRef("user_id")
@@ -467,9 +441,12 @@ def dashboard_rows(
         )
     if at_risk:
         rows = rows.filter(at_risk_q(course, now=now, risk=risk))
-    fields = SORTS.get(sort, SORTS["name"])
-    order = [("-" + f if descending else f) for f in fields[:1]] + list(fields[1:])
-    return rows.order_by(*order, "pk")
+    return rows.order_by(
+        *(
+            f"-{name}" if desc else name
+            for name, desc in dashboard_keys(sort, descending=descending)
+        )
+    )
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,13 @@ from completion.models import (
     CompletionOverride,
     CompletionRecord,
     CompletionTier,
+    TotalsState,
 )
 from courses.access import course_staff_required
 from courses.models import Course, Enrollment
+from lms.counts import estimated_count
 from lms.csv import csv_query_response
+from lms.keyset import keyset_page
 from lms.models import Job
 from lms.partials import render_partial
 
@@ -64,7 +67,16 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
     # read the same numbers.
     risk = selectors.at_risk_inputs(course, now=timezone.now())
     form, filters, rows = _filtered_rows(request, course, request.GET, risk=risk)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    sort = filters.get("sort") or "name"
+    page = keyset_page(
+        rows,
+        keys=selectors.dashboard_keys(
+            sort.lstrip("-"), descending=sort.startswith("-")
+        ),
+        size=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     weeks = selectors.course_weeks(course)
     grid = selectors.week_grid(course, [e.user_id for e in page])
     tiers = {tier.pk: tier for tier in CompletionTier.objects.filter(course=course)}
@@ -82,6 +94,8 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
         "filter_form": form,
         "filters": filters,
         "page": page,
+        "count": estimated_count(rows),
+        "totals_state": TotalsState.objects.filter(course=course).first(),
         "learners": learners,
         "weeks": weeks,
         "filter_query": urlencode(query),

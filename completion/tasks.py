@@ -8,7 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils.translation import gettext as _
 
-from completion import services
+from completion import services, totals
 from courses.models import Course
 from lms.jobs import resumes
 from lms.models import Job
@@ -19,6 +19,7 @@ __all__ = [
     "certificate_emails_sweep",
     "certification_nightly",
     "certification_run",
+    "dashboard_totals_refresh_due",
     "reminder_emails_send",
 ]
 
@@ -60,6 +61,13 @@ def _fail_on_fresh_connection(job: Job, exc: Exception) -> None:
     with suppress(DatabaseError):
         connection.close()
     job.fail(f"{type(exc).__name__}: {exc}")
+
+
+@shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
+def dashboard_totals_refresh_due() -> list[int]:
+    """Every minute (beat): refresh the dashboard totals of the courses
+    written to since their last refresh (completion.totals)."""
+    return totals.dashboard_totals_refresh_due(stamp=services._inputs_stamp())
 
 
 @shared_task(acks_late=True, soft_time_limit=3600, time_limit=3660)

@@ -361,6 +361,14 @@ class Enrollment(models.Model):
     rejoin_note = models.TextField(
         _("why the learner wants to rejoin"), blank=True, max_length=2000
     )
+    # The learner's totals as staff see them (graded homework points, weeks
+    # passed, summaries that count), stored so the completion dashboard sorts
+    # and pages 100,000 learners through an index. They are a copy: the one
+    # refresh path is completion.services.dashboard_totals_refresh (see there
+    # for when it runs); nothing else writes them.
+    homework_points = models.PositiveIntegerField(_("homework points"), default=0)
+    weeks_passed = models.PositiveSmallIntegerField(_("weeks passed"), default=0)
+    summaries = models.PositiveSmallIntegerField(_("summaries"), default=0)
 
     class Meta:
         constraints = [
@@ -372,6 +380,19 @@ class Enrollment(models.Model):
             models.Index(fields=["course", "status"]),
             models.Index(fields=["course", "applied_at"]),
             models.Index(fields=["notice_job", "notice_state"]),
+            # The dashboard's sorts (keyset pages: the total, then the id).
+            models.Index(
+                fields=["course", "status", "homework_points", "id"],
+                name="enrollment_by_points",
+            ),
+            models.Index(
+                fields=["course", "status", "weeks_passed", "id"],
+                name="enrollment_by_passed",
+            ),
+            models.Index(
+                fields=["course", "status", "summaries", "id"],
+                name="enrollment_by_summaries",
+            ),
         ]
         verbose_name = _("enrollment")
         verbose_name_plural = _("enrollments")

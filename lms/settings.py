@@ -303,6 +303,12 @@ CELERY_BEAT_SCHEDULE["survey-copy-detection-after-due"] = {
     "task": "quizzes.survey_tasks.survey_detect_copies_due",
     "schedule": 15 * 60,
 }
+# The completion dashboard's stored totals refreshed where anything was
+# written since the last refresh: see completion.totals.
+CELERY_BEAT_SCHEDULE["completion-dashboard-totals"] = {
+    "task": "completion.tasks.dashboard_totals_refresh_due",
+    "schedule": 60.0,
+}
 # Completion records recomputed nightly (certificates only where a
 # certification was already recorded): see completion.tasks.
 CELERY_BEAT_SCHEDULE["completion-nightly"] = {
