@@ -11,6 +11,9 @@ import argparse
 import os
 
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
+# Set by run.py, whose database is dropped after the run: a script need not
+# delete a 100,000-learner cohort at its end (minutes of cascades).
+FRESH = bool(os.environ.get("BENCH_FRESH"))
 
 
 def _sizes(text: str) -> list[int]:

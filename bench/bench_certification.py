@@ -614,7 +614,8 @@ def main() -> None:
         )
     )
     details["pdf_ms_each"] = round(pdf * 1000 / max(1, len(certificates)), 1)
-    cleanup()
+    if not bench_args.FRESH:
+        cleanup()
     print(json.dumps({"benchmark": "certification", "figures": figures, **details}))
 
 

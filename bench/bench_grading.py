@@ -257,7 +257,7 @@ def submit_requests(course, homeworks) -> dict:
     }
 
 
-def measure(learners: int, weeks: int, repetitions: int) -> dict:
+def measure(learners: int, weeks: int, repetitions: int, *, last: bool) -> dict:
     """Build the course at this size, time Koza's grading and the floor, and
     return this size's details and figures."""
     cleanup()
@@ -328,7 +328,8 @@ def measure(learners: int, weeks: int, repetitions: int) -> dict:
         ]
         return result
     finally:
-        cleanup()
+        if not (bench_args.FRESH and last):
+            cleanup()
 
 
 def main() -> None:
@@ -342,7 +343,10 @@ def main() -> None:
     )
     if connection.vendor != "postgresql":
         sys.exit("bench_grading needs PostgreSQL: set DATABASE_URL")
-    sizes = [measure(n, args.weeks, args.repetitions) for n in args.learners]
+    sizes = [
+        measure(n, args.weeks, args.repetitions, last=n == args.learners[-1])
+        for n in args.learners
+    ]
     print(
         json.dumps(
             {

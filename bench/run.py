@@ -127,6 +127,7 @@ def main() -> int:
         "DATABASE_URL": fresh_database(os.environ["DATABASE_URL"]),
         "DEBUG": "1",
         "BENCH_SMOKE": "1" if args.smoke else "",
+        "BENCH_FRESH": "1",
         "PYTHONPATH": str(ROOT),
     }
     info = machine()
