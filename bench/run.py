@@ -99,12 +99,29 @@ def table(results: list[dict], info: dict) -> str:
 
 
 def _merged_with_earlier(results: list[dict]) -> list[dict]:
-    """With --only, keep the other benchmarks' latest results in the files."""
+    """With --only, keep the other benchmarks' latest results in the files,
+    and this benchmark's figures that this run did not measure (a figure
+    names its size, so `--learners 100000` alone keeps the 4,000 figures of
+    an earlier run). Each kept figure carries the date it was measured."""
     path = BENCH / "results.json"
     earlier = json.loads(path.read_text())["results"] if path.exists() else []
-    fresh = {result["benchmark"] for result in results}
-    kept = [result for result in earlier if result.get("benchmark") not in fresh]
-    return kept + results
+    fresh = {result["benchmark"]: result for result in results}
+    merged = []
+    for result in earlier:
+        name = result.get("benchmark")
+        if name not in fresh:
+            merged.append(result)
+            continue
+        new = fresh.pop(name)
+        measured = {fig["figure"] for fig in new.get("figures", [])}
+        when = result.get("machine", {}).get("date")
+        kept = [
+            fig | {"measured": fig.get("measured") or when}
+            for fig in result.get("figures", [])
+            if fig["figure"] not in measured
+        ]
+        merged.append(new | {"figures": kept + new.get("figures", [])})
+    return merged + list(fresh.values())
 
 
 def _earlier_machine() -> dict | None:
