@@ -512,8 +512,10 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    extended = Exists(
-        Extension.objects.active().filter(course=course, user_id=OuterRef("user_id"))
+    # `user_id IN (…)` rather than correlated EXISTS: PostgreSQL hashes the
+    # subquery once instead of probing it for each of 100,000 learners.
+    extended = Q(
+        user_id__in=Extension.objects.active().filter(course=course).values("user_id")
     )
     to_come = Value(risk.remaining) + Case(
         When(extended, then=Coalesce(Subquery(reopened), 0)),
@@ -528,25 +530,26 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
         still_open = Homework.objects.filter(
             pk__in=[pk for pk, _ in risk.last_two]
         ).alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+        # Only an extended learner can have either still open (the Case keeps
+        # the per-learner due-date subquery to them).
+        reopened_either = Case(
+            When(extended, then=Exists(still_open.filter(due_in_force__gt=now))),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+        homeworks_due = [pk for pk, _ in risk.last_two]
+        lectures_due = [lecture for _, lecture in risk.last_two]
         condition |= (
-            ~Q(Exists(still_open.filter(due_in_force__gt=now)))
+            ~Q(reopened_either)
             & ~Q(
-                Exists(
-                    Submission.objects.filter(
-                        user_id=OuterRef("user_id"),
-                        homework_id__in=[pk for pk, _ in risk.last_two],
-                    )
-                )
+                user_id__in=Submission.objects.filter(
+                    homework_id__in=homeworks_due
+                ).values("user_id")
             )
             & ~Q(
-                Exists(
-                    SurveyResponse.objects.filter(
-                        user_id=OuterRef("user_id"),
-                        survey__lecture_id__in=[
-                            lecture for _, lecture in risk.last_two
-                        ],
-                    )
-                )
+                user_id__in=SurveyResponse.objects.filter(
+                    survey__lecture_id__in=lectures_due
+                ).values("user_id")
             )
         )
     return condition

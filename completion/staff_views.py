@@ -61,6 +61,19 @@ def _filtered_rows(request: HttpRequest, course: Course, data, risk=None):
     return form, filters, rows
 
 
+SUMMARY_MARKS = {"accepted": "✔", "pending": "○"}
+
+
+def _cell(cell: dict) -> tuple[bool, str]:
+    """A week as the dashboard shows it: (passed, "score then summary mark")
+    made here, once, rather than by a chain of template conditions run for
+    every one of a page's 750 cells (see the legend in the template)."""
+    score = cell.get("score")
+    summary = cell.get("summary")
+    mark = SUMMARY_MARKS.get(summary, "!") if summary else ""
+    return bool(cell.get("passed")), ("·" if score is None else str(score)) + mark
+
+
 @course_staff_required
 def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
     # "At risk" is measured once: the filter and its definition beside it
@@ -83,7 +96,7 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
     learners = [
         {
             "enrollment": e,
-            "cells": [grid[e.user_id].get(w["number"], {}) for w in weeks],
+            "cells": [_cell(grid[e.user_id].get(w["number"], {})) for w in weeks],
             "tier": tiers.get(e.final_tier),
         }
         for e in page

@@ -242,6 +242,14 @@ def applications_for_staff(
     return rows.order_by(*APPLICATION_SORTS.get(sort, APPLICATION_SORTS["-applied"]))
 
 
+def application_keys(sort: str) -> list[tuple[str, bool]]:
+    """The list's order as keyset keys: (field, descending) pairs."""
+    return [
+        (name.lstrip("-"), name.startswith("-"))
+        for name in APPLICATION_SORTS.get(sort, APPLICATION_SORTS["-applied"])
+    ]
+
+
 def applications_csv_header(questions: list) -> list[str]:
     return [
         "email",

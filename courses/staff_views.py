@@ -44,7 +44,9 @@ from courses.models import (
     Extension,
     Lecture,
 )
+from lms.counts import estimated_count
 from lms.csv import csv_response
+from lms.keyset import keyset_page
 from lms.models import Job
 from lms.partials import render_partial
 
@@ -62,13 +64,20 @@ def applications(request: HttpRequest, course: Course) -> HttpResponse:
     filter_form = ApplicationFilterForm(request.GET)
     filters = filter_form.filters()
     rows = selectors.applications_for_staff(course=course, **filters)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        rows,
+        keys=selectors.application_keys(filters.get("sort", "")),
+        size=PAGE_SIZE,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     job = Job.of_course(course, request.GET.get("job"))
     context = {
         "course": course,
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
+        "count": estimated_count(rows),
         "counts": selectors.application_counts(course=course),
         "approved": course.approved_count(),
         "job": job,

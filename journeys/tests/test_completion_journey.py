@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from completion.models import Certificate, CompletionOverride, CompletionTier
+from completion.totals import dashboard_totals_refresh
 from courses.models import Enrollment
 from journeys.tests.support import Visitor
 from lms.tests.browser import requires_chromium
@@ -53,6 +54,7 @@ def finished_week(course, learner, survey, user_factory):
     Enrollment.objects.create(
         course=course, user=idle, status=Enrollment.Status.APPROVED
     )
+    dashboard_totals_refresh(course=course)  # as the minutely beat does
     return {"idle": idle}
 
 

@@ -343,7 +343,13 @@ class SurveyResponse(models.Model):
                 fields=["survey", "user"], name="one_survey_response_per_user"
             )
         ]
-        indexes = [models.Index(fields=["survey", "review_state"])]
+        indexes = [
+            models.Index(fields=["survey", "review_state"]),
+            # The review queue's keyset order (oldest first).
+            models.Index(
+                fields=["survey", "submitted_at", "id"], name="response_review_order"
+            ),
+        ]
         verbose_name = _("survey response")
         verbose_name_plural = _("survey responses")
 

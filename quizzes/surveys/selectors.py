@@ -216,7 +216,13 @@ def review_list(
         )
     if state in SurveyResponse.Review.values:
         responses = responses.filter(review_state=state)
-    return responses.order_by("submitted_at", "pk")
+    return responses.order_by(
+        *(f"-{name}" if desc else name for name, desc in REVIEW_KEYS)
+    )
+
+
+# The queue's order (oldest first) as keyset keys (lms.keyset).
+REVIEW_KEYS = [("submitted_at", False), ("pk", False)]
 
 
 def copy_pairs(survey: Survey) -> QuerySet:

@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from courses.access import course_learner_required, course_staff_required
 from courses.models import ACCEPTING_WINDOWS, Course
 from courses.selectors import extensions_covering
+from lms.counts import estimated_count
 from lms.csv import csv_response
+from lms.keyset import keyset_page
 from lms.models import Job
 from lms.partials import render_partial, wants_partial
 from lms.ratelimit import is_rate_limited
@@ -358,15 +360,21 @@ def staff_summaries(request: HttpRequest, course: Course, number: int) -> HttpRe
     flag = request.GET.get("flag", "")
     if flag not in selectors.REVIEW_FLAGS:
         flag = ""
-    page = Paginator(
-        selectors.review_list(survey, search=search, state=state, flag=flag), 25
-    ).get_page(request.GET.get("page"))
+    rows = selectors.review_list(survey, search=search, state=state, flag=flag)
+    page = keyset_page(
+        rows,
+        keys=selectors.REVIEW_KEYS,
+        size=25,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
     query = {k: v for k, v in {"q": search, "state": state, "flag": flag}.items() if v}
     context = {
         "course": course,
         "survey": survey,
         "lecture": survey.lecture,
         "page": page,
+        "count": estimated_count(rows),
         "search": search,
         "state": state,
         "flag": flag,

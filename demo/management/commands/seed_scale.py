@@ -50,6 +50,7 @@ from completion.models import (
     CompletionRecord,
     PrintedName,
 )
+from completion.totals import dashboard_totals_refresh
 from courses.models import Course, CourseRole, Enrollment, Lecture
 from quizzes.homework.models import (
     Choice,
@@ -502,6 +503,8 @@ def seed_scale(
     )
     _execute(f"DROP TABLE {SLOT_TABLE}")
     progress(f"{entries} competition entries")
+    dashboard_totals_refresh(course=course)
+    progress("dashboard totals refreshed")
     if connection.vendor == "postgresql":
         transaction.on_commit(lambda: _analyze(progress))
     return {

@@ -2,9 +2,17 @@
 look, bulk accept after a confirmation, and the learner seeing "Needs
 revision" on their week."""
 
-import pytest
-from django.urls import reverse
+import re
+from datetime import timedelta
+from html import unescape
 
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
 from courses.models import Enrollment
 from quizzes.surveys.models import CopyPair, SurveyResponse
 
@@ -195,3 +203,47 @@ def other_course_response(user_factory):
     return SurveyResponse.objects.create(
         survey=survey, user=user_factory(), summary="other", summary_chars=5
     )
+
+
+def _next(response) -> str | None:
+    found = re.search(r'rel="next" href="([^"]+)"', response.text)
+    return _url() + unescape(found.group(1)) if found else None
+
+
+def test_the_queue_pages_oldest_first_with_the_same_queries_and_keeps_its_flag(
+    client, staff, survey, course
+):
+    users = User.objects.bulk_create(
+        User(email=f"q{i}@example.com", display_name=f"q{i}") for i in range(60)
+    )
+    Enrollment.objects.bulk_create(
+        Enrollment(user=user, course=course, status="approved") for user in users
+    )
+    at = timezone.now() - timedelta(hours=1)
+    SurveyResponse.objects.bulk_create(
+        # Pairs share a time: the id breaks the tie, the same on every page.
+        SurveyResponse(
+            survey=survey,
+            user=user,
+            summary="A summary of the lecture.",
+            summary_chars=25,
+            late=i % 2 == 0,
+            submitted_at=at + timedelta(seconds=i // 2),
+        )
+        for i, user in enumerate(users)
+    )
+    client.force_login(staff)
+    client.get(_url())  # warm the session
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = client.get(_url(), {"flag": "late"})
+    with CaptureQueriesContext(connection) as second_queries:
+        second = client.get(_next(first))
+
+    late = SurveyResponse.objects.filter(survey=survey, late=True).order_by(
+        "submitted_at", "pk"
+    )
+    shown = re.findall(r"(q\d+)@example\.com", first.text + second.text)
+    assert list(dict.fromkeys(shown)) == [r.user.display_name for r in late]
+    assert "flag=late" in _next(first) and _next(second) is None
+    assert len(second_queries) == len(first_queries)
