@@ -390,6 +390,9 @@ def certificates_issue(
         criteria = {pk: tier_criteria(tier) for pk, tier in tiers.items()}
         number = series.next_number
         now = timezone.now()
+        # The email job exists first, so each certificate names it as it is
+        # written.
+        email_job = _certificate_email_job(course)
         certificates = []
         for enrollment_id, tier_id, display_name, email, printed, latin in owed:
             name = printed if printed is not None else display_name
@@ -405,6 +408,7 @@ def certificates_issue(
                     "code": new_verification_code(),
                     "tier_id": tier_id,
                     "issued_at": now,
+                    "email_job_id": email_job.pk,
                     "recipient_salt": salt,
                     **Certificate.snapshot(
                         course=course,
@@ -446,7 +450,7 @@ def certificates_issue(
         )
         # In the same transaction: a worker killed after this commit cannot
         # leave certificates whose email nobody will send.
-        certificate_emails_start(course=course)
+        certificate_emails_start(course=course, job=email_job)
         return len(certificates)
 
 
@@ -915,29 +919,36 @@ def certificates_owed_email():
     )
 
 
-def certificate_emails_start(*, course: Course, by=None) -> Job | None:
+def _certificate_email_job(course: Course, by=None) -> Job:
+    return Job.objects.create(
+        kind=CERTIFICATE_EMAIL_JOB,
+        label=str(_("Certificate emails")),
+        course=course,
+        created_by=by,
+    )
+
+
+def certificate_emails_start(
+    *, course: Course, by=None, job: Job | None = None
+) -> Job | None:
     """Hand the course's owed certificate emails that no live email job holds
     (never queued, or their job ended) to a new email job, sent after
-    commit; None when there are none."""
+    commit; None when there are none. `job`: a new email job that issuing
+    already wrote on the certificates it inserted (no second write of
+    thousands of rows); the other owed emails join it."""
     from completion.tasks import certificate_emails_send
 
     with _own_writes():  # email bookkeeping is no input of a run
-        job = Job.objects.create(
-            kind=CERTIFICATE_EMAIL_JOB,
-            label=str(_("Certificate emails")),
-            course=course,
-            created_by=by,
+        job = job or _certificate_email_job(course, by)
+        owed = certificates_owed_email().filter(course=course)
+        owed.exclude(email_job__state__in=[Job.State.QUEUED, Job.State.RUNNING]).update(
+            email_job=job
         )
-        taken = (
-            certificates_owed_email()
-            .filter(course=course)
-            .exclude(email_job__state__in=[Job.State.QUEUED, Job.State.RUNNING])
-            .update(email_job=job)
-        )
-        if not taken:
+        total = owed.filter(email_job=job).count()
+        if not total:
             job.delete()
             return None
-        Job.objects.filter(pk=job.pk).update(total=taken)
+        Job.objects.filter(pk=job.pk).update(total=total)
         certificate_emails_send.delay_on_commit(job_id=str(job.pk))
     return job
 
