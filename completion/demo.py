@@ -23,7 +23,7 @@ Kind = CompletionRule.Kind
 
 
 def seed(*, course, admin, staff, learner) -> None:
-    # The dashboard's totals, as the minutely refresh would leave them.
+    # The dashboard's totals, as the periodic refresh would leave them.
     dashboard_totals_refresh(course=course)
     if CompletionTier.objects.filter(course=course).exists():
         return

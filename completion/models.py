@@ -636,7 +636,7 @@ class CertificationState(models.Model):
 class TotalsState(models.Model):
     """When the course's dashboard totals (`Enrollment.homework_points`, …)
     were last refreshed, and where the inputs sequence stood then
-    (PostgreSQL), so the minutely refresh skips a course nothing was written
+    (PostgreSQL), so the periodic refresh skips a course nothing was written
     to. See completion.totals."""
 
     course = models.OneToOneField(

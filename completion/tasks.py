@@ -65,8 +65,8 @@ def _fail_on_fresh_connection(job: Job, exc: Exception) -> None:
 
 @shared_task(acks_late=True, soft_time_limit=300, time_limit=330)
 def dashboard_totals_refresh_due() -> list[int]:
-    """Every minute (beat): refresh the dashboard totals of the courses
-    written to since their last refresh (completion.totals)."""
+    """Every DASHBOARD_TOTALS_SECONDS (beat): refresh the dashboard totals of
+    the courses written to since their last refresh (completion.totals)."""
     return totals.dashboard_totals_refresh_due(stamp=services._inputs_stamp())
 
 

@@ -378,7 +378,11 @@ class Enrollment(models.Model):
         ]
         indexes = [
             models.Index(fields=["course", "status"]),
-            models.Index(fields=["course", "applied_at"]),
+            # The applications page's default keyset order (newest first, the
+            # id breaking ties).
+            models.Index(
+                fields=["course", "applied_at", "id"], name="enrollment_by_applied"
+            ),
             models.Index(fields=["notice_job", "notice_state"]),
             # The dashboard's sorts (keyset pages: the total, then the id).
             models.Index(

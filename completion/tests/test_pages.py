@@ -187,7 +187,7 @@ def test_the_dashboard_shows_a_row_per_learner_with_weekly_cells_and_totals(
     homework_score(learner, weeks[1], 4)
     homework_score(learner, weeks[2], 2)
     summary(learner, weeks[1], "accepted")
-    dashboard_totals_refresh(course=course)  # what the minutely beat does
+    dashboard_totals_refresh(course=course)  # what the periodic beat task does
     client.force_login(staff)
 
     response = client.get("/staff/llm/completion/")

@@ -1,6 +1,6 @@
 """The dashboard's stored totals (completion.totals): the copy on each
 enrollment matches a from-scratch count after any mix of writes once the
-refresh has run, and the minutely refresh does nothing where nothing moved."""
+refresh has run, and the periodic refresh does nothing where nothing moved."""
 
 import pytest
 from django.db import connection
@@ -107,7 +107,7 @@ def test_one_learner_can_be_refreshed_alone(course, learner, user_factory):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the inputs sequence is PostgreSQL's"
 )
-def test_the_minutely_task_refreshes_only_after_a_write(course, learner):
+def test_the_periodic_task_refreshes_only_after_a_write(course, learner):
     weeks = course_work(course)
     homework_score(learner, weeks[1], 5)
 

@@ -54,7 +54,7 @@ def finished_week(course, learner, survey, user_factory):
     Enrollment.objects.create(
         course=course, user=idle, status=Enrollment.Status.APPROVED
     )
-    dashboard_totals_refresh(course=course)  # as the minutely beat does
+    dashboard_totals_refresh(course=course)  # as the periodic beat task does
     return {"idle": idle}
 
 
