@@ -1,7 +1,10 @@
 """Deadline spike: learners doing the weekly flow against gunicorn + Celery.
 
-Builds a course with seed_scale (4,000 learners; BENCH_SMOKE: 40), makes a
-session for every learner beforehand (they stay logged in for the term),
+Builds a course with seed_scale (--learners, 4,000 by default; 100,000 for
+issue 23; BENCH_SMOKE: 40), picks --flows learners spread evenly over the
+cohort (3,000 by default: the same window whatever the cohort, so 4,000 and
+100,000 enrolled are compared on the same amount of work), makes a session
+for each beforehand (they stay logged in for the term),
 starts gunicorn with production settings (DEBUG off, 3 sync workers) and a
 real Celery worker, and drives it with Locust as a library (bench/
 spike_load.py, FastHttpUser, a few users, its CPU reported). Phases, each in
@@ -11,8 +14,11 @@ the same run on the same server:
   floor (c)  POST a view doing one submission's database work in one statement
   submit     POST Koza's real homework submit
   flow       open homework, two drafts, submit, open survey, draft, submit
-             (each learner once), then a database check: one submission and
-             one summary per learner, five answers each, no duplicates
+             (each of the --flows learners once), then a database check: one
+             submission and one summary per learner, five answers each, no
+             duplicates. With --workers 1,2,3 the flow is run again on the
+             same data for each number of gunicorn workers (what one more web
+             process buys); the other phases use the first number.
   floor (b)  pgbench running the statements one submission needs
 
 Also queries per request (Django test client + CaptureQueriesContext),
@@ -58,20 +64,40 @@ from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from accounts.models import User
+from bench import args as bench_args
 from courses.models import Course
 from lms.auth import USER_CACHE_SECONDS, user_cache_key
 from lms.middleware import session_stamps
 from quizzes.homework.models import Homework, Submission, SubmissionAnswer
 from quizzes.surveys.models import SurveyResponse
 
-SMOKE = bool(os.environ.get("BENCH_SMOKE"))
-LEARNERS = int(os.environ.get("BENCH_LEARNERS", 40 if SMOKE else 4000))
-LECTURES = 3 if SMOKE else 15
-WORKERS = int(os.environ.get("BENCH_WORKERS", 3))
+SMOKE = bench_args.SMOKE
+
+
+def _options(parser) -> None:
+    parser.add_argument(
+        "--flows",
+        type=int,
+        default=40 if SMOKE else 3000,
+        help="learners doing the weekly flow, spread over the cohort",
+    )
+    parser.add_argument(
+        "--workers",
+        default=os.environ.get("BENCH_WORKERS", "3"),
+        help="gunicorn workers; a list (1,2,3) runs the flow once per number",
+    )
+
+
+ARGS = bench_args.parse(__doc__, learners="4000", smoke_learners="40", extra=_options)
+LEARNERS = ARGS.learners[0]
+LECTURES = ARGS.weeks
+FLOWS = min(ARGS.flows, LEARNERS)
+WORKER_COUNTS = [int(n) for n in str(ARGS.workers).split(",")]
+WORKERS = WORKER_COUNTS[0]
 USERS = int(os.environ.get("BENCH_USERS", 6))
 PHASE_SECONDS = 3 if SMOKE else 15
 WARMUP_SECONDS = 1 if SMOKE else 3  # before each req/s phase, not counted
-FLOW_SECONDS = 20 if SMOKE else 180
+FLOW_SECONDS = 30 if SMOKE else 900  # a cap: the window is --flows flows
 REPETITIONS = 1 if SMOKE else 3
 PORT = int(os.environ.get("BENCH_PORT", 8765))  # another port: runs side by side
 HOST = f"http://127.0.0.1:{PORT}"
@@ -271,6 +297,34 @@ def pgbench(*, homework_id: int, questions, users: list[User], seconds: int) -> 
     raise RuntimeError(run.stdout)
 
 
+def flow_check(flow: dict, current, survey, flow_started) -> dict:
+    # Every learner who completed the flow has exactly one submission with
+    # five answers and one summary; nothing doubled.
+    mine = Submission.objects.filter(homework=current)
+    duplicates = mine.values("user").annotate(n=Count("id")).filter(n__gt=1).count()
+    answers_ok = (
+        SubmissionAnswer.objects.filter(submission__in=mine).count() == 5 * mine.count()
+    )
+    check = {
+        "flows_completed": flow["flows"],
+        "submissions": mine.count(),
+        "submissions_in_flow_window": mine.filter(
+            submitted_at__gte=flow_started
+        ).count(),
+        "summaries": SurveyResponse.objects.filter(survey=survey).count(),
+        "duplicate_submissions": duplicates,
+        "five_answers_each": answers_ok,
+    }
+    check["exactly_once"] = (
+        duplicates == 0
+        and answers_ok
+        and check["submissions"] >= check["flows_completed"]
+        and check["summaries"] >= check["flows_completed"]
+        and check["submissions"] == flow["requests"]["homework submit"]["count"]
+    )
+    return check
+
+
 def summary(values: list[float]) -> tuple[float, list[float]]:
     return round(statistics.median(values), 1), [
         round(min(values), 1),
@@ -300,7 +354,10 @@ def main() -> None:
         for q in current.questions.prefetch_related("choices")
     ]
     users = list(User.objects.filter(enrollments__course=course).order_by("pk"))
-    learners = make_sessions(users)
+    # The window: FLOWS learners spread evenly over the cohort, logged in.
+    step = len(users) / FLOWS
+    taking_part = [users[int(i * step)] for i in range(FLOWS)]
+    learners = make_sessions(taking_part)
     number = current.lecture.number
     urls = {
         "homework_url": reverse("homework_take", args=[SLUG, number]),
@@ -309,7 +366,7 @@ def main() -> None:
         "survey_draft_url": reverse("survey_draft", args=[SLUG, number]),
     }
     queries = queries_per_request(course, current, rating_key, questions, learners[-1])
-    login = logins(users)
+    login = logins(taking_part)
     # The query run submitted for the last learner: start the check from zero.
     Submission.objects.filter(homework=current).delete()
     SurveyResponse.objects.filter(survey=survey).delete()
@@ -325,15 +382,25 @@ def main() -> None:
         [VENV_BIN / "celery", "-A", "lms", "worker", "--pool", "solo", "-l", "WARNING"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    server = subprocess.Popen(
-        [
-            VENV_BIN / "gunicorn", "lms.wsgi:application", "--workers", str(WORKERS),
-            "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning",
-        ],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    try:
+
+    def start_server(workers: int) -> subprocess.Popen:
+        server = subprocess.Popen(
+            [
+                VENV_BIN / "gunicorn", "lms.wsgi:application", "--workers", str(workers),
+                "--bind", f"127.0.0.1:{PORT}", "--log-level", "warning",
+            ],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
         wait_until_up(f"{HOST}/bench/noop/")
+        return server
+
+    def stop_server(server: subprocess.Popen) -> None:
+        server.terminate()
+        server.wait(timeout=30)
+
+    server = start_server(WORKERS)
+    more_workers = {}
+    try:
         log(f"gunicorn up with {WORKERS} workers; {len(learners)} learners logged in")
         common = urls | {
             "learners": learners,
@@ -373,37 +440,33 @@ def main() -> None:
         flow_started = timezone.now()
         flow = locust(common | {"mode": "flow", "seconds": FLOW_SECONDS})
         memory = rss_mb(server.pid)
+        check = flow_check(flow, current, survey, flow_started)
+        for workers in WORKER_COUNTS[1:]:
+            # The same window again on the same data, with another number of
+            # web processes: the learners start from nothing submitted.
+            stop_server(server)
+            Submission.objects.filter(homework=current).delete()
+            SurveyResponse.objects.filter(survey=survey).delete()
+            server = start_server(workers)
+            log(f"flow with {workers} gunicorn workers")
+            again = locust(common | {"mode": "flow", "seconds": FLOW_SECONDS})
+            more_workers[workers] = {
+                "flows": again["flows"],
+                "seconds": again["seconds"],
+                "flows_per_second": round(again["flows"] / again["seconds"], 1),
+                "p95_ms": max(
+                    r["p95_ms"]
+                    for n, r in again["requests"].items()
+                    if n != "complete flow"
+                ),
+                "errors": sum(r["failures"] for r in again["requests"].values()),
+            }
     finally:
-        server.terminate()
+        stop_server(server)
         worker.terminate()
-        server.wait(timeout=30)
         worker.wait(timeout=30)
     cpu.append(flow["locust_cpu_share"])
 
-    # Every learner who completed the flow has exactly one submission with
-    # five answers and one summary; nothing doubled.
-    mine = Submission.objects.filter(homework=current)
-    duplicates = mine.values("user").annotate(n=Count("id")).filter(n__gt=1).count()
-    answers_ok = (
-        SubmissionAnswer.objects.filter(submission__in=mine).count() == 5 * mine.count()
-    )
-    check = {
-        "flows_completed": flow["flows"],
-        "submissions": mine.count(),
-        "submissions_in_flow_window": mine.filter(
-            submitted_at__gte=flow_started
-        ).count(),
-        "summaries": SurveyResponse.objects.filter(survey=survey).count(),
-        "duplicate_submissions": duplicates,
-        "five_answers_each": answers_ok,
-    }
-    check["exactly_once"] = (
-        duplicates == 0
-        and answers_ok
-        and check["submissions"] >= check["flows_completed"]
-        and check["summaries"] >= check["flows_completed"]
-        and check["submissions"] == flow["requests"]["homework submit"]["count"]
-    )
     seconds = flow["seconds"]
     flows_per_second = round(flow["flows"] / seconds, 1)
     submits_per_second = round(
@@ -446,9 +509,10 @@ def main() -> None:
             "value": floor_c, "unit": "req/s", "spread": floor_c_spread,
         },
         {
-            "figure": f"spike: complete weekly flows/s ({flow['flows']} learners)",
+            "figure": f"spike: complete weekly flows/s ({flow['flows']} of {LEARNERS:,} "
+            f"enrolled, {WORKERS} workers)",
             "value": flows_per_second, "unit": "flows/s",
-            "target": "—", "met": None,
+            "target": "at 100,000 enrolled >= at 4,000", "met": None,
         },
         {
             "figure": "spike: weekly flow request rate (flows/s x requests per flow)",
@@ -459,7 +523,7 @@ def main() -> None:
         },
         {"figure": "spike: submissions/s during the flow", "value": submits_per_second, "unit": "req/s"},
         {
-            "figure": "spike: p95 latency, worst request type",
+            "figure": f"spike: p95 latency, worst request type ({LEARNERS:,} enrolled)",
             "value": flow_p95, "unit": "ms", "target": "< 300", "met": flow_p95 < 300,
         },
         {
@@ -486,12 +550,27 @@ def main() -> None:
         },
         {"figure": "Locust CPU share (max of runs)", "value": max(cpu), "unit": "cores"},
     ]  # fmt: skip
+    for workers, again in more_workers.items():
+        figures.append(
+            {
+                "figure": f"spike: complete weekly flows/s with {workers} gunicorn "
+                f"workers ({again['flows']} flows, {LEARNERS:,} enrolled; p95 "
+                f"{again['p95_ms']} ms, {again['errors']} errors)",
+                "value": again["flows_per_second"], "unit": "flows/s",
+                "floor": flows_per_second,
+                "ratio": round(again["flows_per_second"] / flows_per_second, 2),
+                "target": f"vs {WORKERS} workers", "met": None,
+            }
+        )  # fmt: skip
     print(
         json.dumps(
             {
-                "benchmark": "deadline_spike",
+                # One entry per cohort size in bench/results.json.
+                "benchmark": f"deadline_spike_{LEARNERS}",
                 "learners": LEARNERS,
+                "flows_window": FLOWS,
                 "workers": WORKERS,
+                "more_workers": more_workers,
                 "locust_users": USERS,
                 "seed_seconds": round(seed_seconds, 1),
                 "figures": figures,

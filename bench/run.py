@@ -13,6 +13,10 @@ after another in fresh processes against a fresh PostgreSQL database.
     make bench                      # full sizes (needs PostgreSQL and Redis)
     make bench BENCH_ARGS=--smoke   # tiny sizes: keeps the scripts working
     make bench BENCH_ARGS="--only grading"
+    make bench BENCH_ARGS="--only grading --learners 4000,100000"
+
+Any other option (--learners, --weeks, a script's own) is passed on to the
+scripts (bench/args.py).
 """
 
 import argparse
@@ -95,12 +99,29 @@ def table(results: list[dict], info: dict) -> str:
 
 
 def _merged_with_earlier(results: list[dict]) -> list[dict]:
-    """With --only, keep the other benchmarks' latest results in the files."""
+    """With --only, keep the other benchmarks' latest results in the files,
+    and this benchmark's figures that this run did not measure (a figure
+    names its size, so `--learners 100000` alone keeps the 4,000 figures of
+    an earlier run). Each kept figure carries the date it was measured."""
     path = BENCH / "results.json"
     earlier = json.loads(path.read_text())["results"] if path.exists() else []
-    fresh = {result["benchmark"] for result in results}
-    kept = [result for result in earlier if result.get("benchmark") not in fresh]
-    return kept + results
+    fresh = {result["benchmark"]: result for result in results}
+    merged = []
+    for result in earlier:
+        name = result.get("benchmark")
+        if name not in fresh:
+            merged.append(result)
+            continue
+        new = fresh.pop(name)
+        measured = {fig["figure"] for fig in new.get("figures", [])}
+        when = result.get("machine", {}).get("date")
+        kept = [
+            fig | {"measured": fig.get("measured") or when}
+            for fig in result.get("figures", [])
+            if fig["figure"] not in measured
+        ]
+        merged.append(new | {"figures": kept + new.get("figures", [])})
+    return merged + list(fresh.values())
 
 
 def _earlier_machine() -> dict | None:
@@ -112,7 +133,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes")
     parser.add_argument("--only", help="run bench_<ONLY>.py only")
-    args = parser.parse_args()
+    args, passed_on = parser.parse_known_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         print("make bench needs PostgreSQL: set DATABASE_URL (and REDIS_URL).")
         return 2
@@ -123,6 +144,7 @@ def main() -> int:
         "DATABASE_URL": fresh_database(os.environ["DATABASE_URL"]),
         "DEBUG": "1",
         "BENCH_SMOKE": "1" if args.smoke else "",
+        "BENCH_FRESH": "1",
         "PYTHONPATH": str(ROOT),
     }
     info = machine()
@@ -130,7 +152,7 @@ def main() -> int:
     for script in scripts:
         print(f"--- {script.name}", file=sys.stderr, flush=True)
         run = subprocess.run(
-            [sys.executable, str(script)],
+            [sys.executable, str(script), *passed_on],
             cwd=ROOT,
             env=env,
             capture_output=True,

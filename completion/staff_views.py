@@ -34,7 +34,7 @@ from completion.models import (
 from courses.access import course_staff_required
 from courses.models import Course, Enrollment
 from lms.counts import estimated_count
-from lms.csv import csv_response
+from lms.csv import csv_query_response
 from lms.keyset import keyset_page
 from lms.models import Job
 from lms.partials import render_partial
@@ -129,8 +129,11 @@ def dashboard(request: HttpRequest, course: Course) -> HttpResponse:
 @course_staff_required
 def dashboard_csv(request: HttpRequest, course: Course) -> StreamingHttpResponse:
     _form, _filters, rows = _filtered_rows(request, course, request.GET)
-    return csv_response(
-        selectors.dashboard_csv_rows(course, rows),
+    sql, params, header = selectors.dashboard_csv_query(course, rows)
+    return csv_query_response(
+        sql,
+        params,
+        header=header,
         filename=f"{course.slug}-completion.csv",
     )
 

@@ -8,6 +8,8 @@ from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from completion import selectors
+from completion.forms import DashboardFilterForm
 from completion.models import (
     Certificate,
     CompletionOverride,
@@ -25,6 +27,7 @@ from completion.tests.factories import (
 )
 from completion.totals import dashboard_totals_refresh
 from courses.models import Enrollment
+from lms.csv import csv_safe
 
 pytestmark = pytest.mark.django_db
 Kind = CompletionRule.Kind
@@ -302,6 +305,100 @@ def test_the_csv_follows_the_filter(client, course, tiers, weeks, staff, learner
 
     body = b"".join(response.streaming_content).decode("utf-8")
     assert len(body.strip().splitlines()) == 1
+
+
+def _csv(client, url) -> list[list[str]]:
+    response = client.get(url)
+    assert response.status_code == 200 and response.streaming
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+
+
+def _dashboard_as_rows(course, **filters) -> list[list[str]]:
+    """What the dashboard shows, cell by cell (its queryset and weekly grid),
+    as the CSV should say it: the reference the one-query CSV must match."""
+    weeks = selectors.course_weeks(course)
+    tiers = {t.pk: t.name_en for t in CompletionTier.objects.filter(course=course)}
+    rows = list(selectors.dashboard_rows(course=course, **filters))
+    grid = selectors.week_grid(course, [e.user_id for e in rows])
+    text = []
+    for e in rows:
+        cells = grid[e.user_id]
+        values = (
+            [csv_safe(e.user.email), csv_safe(e.user.display_name), e.category]
+            + [cells.get(w["number"], {}).get("score") for w in weeks]
+            + [cells.get(w["number"], {}).get("summary") for w in weeks]
+            + [e.homework_points, e.weeks_passed, e.summaries, e.final_outcome]
+            + [tiers.get(e.final_tier)]
+        )
+        text.append(["" if v is None else str(v) for v in values])
+    return text
+
+
+def test_the_csv_says_what_the_dashboard_shows_in_its_order_for_every_sort(
+    client, course, tiers, weeks, staff, user_factory
+):
+    names = ["Ada", '+Bo "the, second"', "Cy\nnewline", "Ada", "@Dee"]
+    users = [
+        user_factory(email=f"l{i}@example.com", display_name=name)
+        for i, name in enumerate(names)
+    ]
+    for user in users:
+        Enrollment.objects.create(
+            course=course, user=user, status=Enrollment.Status.APPROVED
+        )
+    for i, user in enumerate(users):
+        for number in (1, 2):
+            if (i + number) % 3:
+                homework_score(user, weeks[number], (i * 2 + number) % 6)
+        summary(user, weeks[1], ["pending", "accepted", "flagged"][i % 3])
+    # Not graded yet, and a homework staff unpublished: no score in either.
+    homework_score(users[4], weeks[3], 5).__class__.objects.filter(
+        user=users[4], homework=weeks[3].homework
+    ).update(score=None)
+    homework = weeks[2].homework
+    homework.published = False
+    homework.save()
+    certification_compute(
+        course=course,
+        metrics={
+            _enrollment(users[0], course).pk: Metrics(
+                homework_points=12, summaries_submitted=2
+            )
+        },
+        dry_run=False,
+        issue_certificates=False,
+    )
+    dashboard_totals_refresh(course=course)
+    client.force_login(staff)
+
+    for sort, _label in DashboardFilterForm.base_fields["sort"].choices:
+        url = f"/staff/llm/completion.csv?sort={sort}"
+        rows = _csv(client, url)
+        assert rows[0] == selectors.dashboard_columns(selectors.course_weeks(course))
+        assert rows[1:] == _dashboard_as_rows(
+            course, sort=sort.lstrip("-"), descending=sort.startswith("-")
+        ), url
+    # A filter narrows the rows the same way.
+    rows = _csv(client, "/staff/llm/completion.csv?outcome=complete")
+    assert rows[1:] == _dashboard_as_rows(course, outcome="complete")
+    assert [row[0] for row in rows[1:]] == ["l0@example.com"]
+    assert rows[1][-1] == "Completed"
+
+
+def test_the_csv_takes_the_same_queries_at_10_and_200_learners(
+    client, course, tiers, weeks, staff, django_assert_num_queries
+):
+    client.force_login(staff)
+    url = "/staff/llm/completion.csv?sort=-points"
+    bulk_learners(course, 10, prefix="small-")
+    _csv(client, url)
+    with CaptureQueriesContext(connection) as queries:
+        assert len(_csv(client, url)) == 11
+    bulk_learners(course, 190, prefix="large-")
+    with django_assert_num_queries(len(queries)):
+        assert len(_csv(client, url)) == 201
 
 
 # Overrides and reminders ------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 from completion.models import Certificate, CompletionRecord
 from completion.services import (
     CERTIFICATE_EMAIL_JOB,
+    CERTIFICATION_JOB,
     certificate_emails_start,
     certification_start,
 )
@@ -227,3 +228,42 @@ def test_a_run_that_keeps_losing_its_connection_fails_on_a_fresh_one(
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
     assert "server closed the connection" in job.error
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_connection_sees_a_runs_progress_move_until_it_is_done(
+    course, tiers, settings, enrollments
+):
+    """What the jobs page polls: Job.done read by another connection climbs
+    while the run writes its records, chunk by chunk, and ends at the total."""
+    from completion.services import certification_run_job
+
+    enrollments(23)
+    settings.COMPLETION_WRITE_CHUNK = 5
+    settings.COMPLETION_CHUNK_DELAY = 0.3
+    job = Job.objects.create(kind=CERTIFICATION_JOB, course=course, params={})
+
+    def run():
+        try:
+            certification_run_job(
+                job=Job.objects.get(pk=job.pk), course=course, dry_run=False
+            )
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    seen = []
+    while worker.is_alive():
+        current = Job.objects.get(pk=job.pk)
+        if current.state == Job.State.RUNNING and current.done not in seen:
+            seen.append(current.done)
+        threading.Event().wait(0.02)
+    worker.join()
+
+    job.refresh_from_db()
+    assert (job.state, job.done, job.total) == (Job.State.DONE, 23, 23)
+    moving = [done for done in seen if 0 < done < 23]
+    assert len(moving) >= 3, seen
+    assert moving == sorted(moving)
+    assert CompletionRecord.objects.filter(course=course).count() == 23

@@ -1,8 +1,18 @@
+import csv
+import io
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from lms.csv import csv_response, csv_timestamp
+import pytest
+
+from accounts.models import User
+from lms.csv import (
+    csv_query_response,
+    csv_response,
+    csv_safe_expression,
+    csv_timestamp,
+)
 
 
 def _body(response) -> str:
@@ -42,3 +52,35 @@ def test_a_timestamp_is_iso_8601_in_the_course_time_zone():
     moment = datetime(2026, 12, 2, 14, 30, 5, 123456, tzinfo=UTC)
     assert csv_timestamp(moment, ZoneInfo("Asia/Tokyo")) == "2026-12-02T23:30:05+09:00"
     assert csv_timestamp(None, ZoneInfo("Asia/Tokyo")) == ""
+
+
+@pytest.mark.django_db
+def test_a_query_download_streams_its_rows_safe_from_formulas(user_factory):
+    for email, name in [
+        ("a@csv.example.com", '=HYPERLINK("x")'),
+        ("b@csv.example.com", 'comma, "quote"\nand a line'),
+        ("c@csv.example.com", "-2+3"),
+    ]:
+        user_factory(email=email, display_name=name)
+    query = (
+        User.objects.filter(email__endswith="@csv.example.com")
+        .annotate(name=csv_safe_expression("display_name"))
+        .order_by("email")
+        .values_list("email", "name", "last_login", "is_active")
+    )
+    sql, params = query.query.sql_with_params()
+
+    response = csv_query_response(
+        sql, params, header=["email", "name", "last login", "active"], filename="u.csv"
+    )
+
+    assert response.streaming
+    assert response["Cache-Control"] == "private, no-store"
+    body = _body(response)
+    assert body.startswith("\ufeffemail,name,last login,active\n")
+    rows = list(csv.reader(io.StringIO(body.removeprefix("\ufeff"))))
+    assert [row[:3] for row in rows[1:]] == [
+        ["a@csv.example.com", '\'=HYPERLINK("x")', ""],
+        ["b@csv.example.com", 'comma, "quote"\nand a line', ""],
+        ["c@csv.example.com", "'-2+3", ""],
+    ]

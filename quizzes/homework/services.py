@@ -586,12 +586,11 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
             ).update(graded_key_version=key_version, graded_at=now)
         graded += ungraded
         changed += updated - ungraded
-        if job is not None:  # counted, not added: a redelivery counts once
-            job.progress_to(
-                Submission.objects.filter(
-                    homework=homework, graded_key_version=key_version
-                ).count()
-            )
+        if job is not None:
+            # Set, not added (a redelivery counts once): every submission of
+            # the chunks done so far is graded. Counting them in the table
+            # instead read the whole homework again after every chunk.
+            job.progress_to(min(start + size, len(ids)))
     # Only now is the homework graded: a half-run never looks finished.
     Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
         graded_key_version=key_version, graded_at=now
