@@ -11,6 +11,7 @@ it.
 """
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePosixPath
 
@@ -41,6 +42,41 @@ class Topic(models.TextChoices):
 # Topics that need a lecture, and those a question can spoil.
 LECTURE_TOPICS = frozenset({Topic.LECTURE, Topic.HOMEWORK, Topic.SURVEY})
 GUARDED_TOPICS = frozenset({Topic.HOMEWORK, Topic.COMPETITION})
+
+
+@dataclass(frozen=True)
+class Category:
+    """A topic, with its lecture for the lecture topics: what a question is
+    filed under, and what the list filters by. Its `key` ("general",
+    "homework-3") is the form value and the URL's `category`."""
+
+    topic: str
+    lecture_number: int | None = None
+
+    @property
+    def key(self) -> str:
+        if self.lecture_number is None:
+            return self.topic
+        return f"{self.topic}-{self.lecture_number}"
+
+    @classmethod
+    def parse(cls, key: str | None) -> "Category | None":
+        """The category named by `key`, or None for anything else."""
+        topic, _, number = (key or "").partition("-")
+        if topic not in Topic.values:
+            return None
+        if topic in LECTURE_TOPICS:
+            return cls(topic, int(number)) if number.isdigit() else None
+        return None if number else cls(topic)
+
+    def label(self) -> str:
+        topic = Topic(self.topic).label
+        if self.lecture_number is None:
+            return str(topic)
+        return gettext("Lecture %(number)s: %(topic)s") % {
+            "number": self.lecture_number,
+            "topic": topic,
+        }
 
 
 class PostState(models.TextChoices):
@@ -103,6 +139,21 @@ def _exactly_one(*fields: str) -> Q:
     for field in fields:
         condition |= Q(**{f"{other}__isnull": other != field for other in fields})
     return condition
+
+
+def guarded_category_keys(course, now: datetime, viewer_id=None) -> set[str]:
+    """The categories of `course` whose new questions would be guarded at
+    `now` (as `Category.key`): each homework not yet revealed, and the
+    competition while one is open. The ask page lists them."""
+    numbers = (
+        Homework.objects.filter(lecture__course=course)
+        .exclude(pk__in=_revealed_homework(now, viewer_id).values("pk"))
+        .values_list("lecture__number", flat=True)
+    )
+    keys = {Category(Topic.HOMEWORK, number).key for number in numbers}
+    if _open_competitions(now).filter(course=course).exists():
+        keys.add(Category(Topic.COMPETITION).key)
+    return keys
 
 
 class Post(models.Model):

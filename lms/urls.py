@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("competitions.urls")),
     path("", include("completion.urls")),
     path("", include("archives.urls")),
+    path("", include("discussions.urls")),
 ]
 
 # Floor views for the deadline-spike benchmark (bench/bench_spike.py): only

@@ -21,6 +21,18 @@ from quizzes.surveys.models import CopyPair, Survey, SurveyResponse
 SECRET_SUMMARY = "OTHER-LEARNER-SECRET-SUMMARY-7f3a"
 SECRET_ENTRY = "other-secret-entry-9b1c.csv"
 PRIVATE_SCORE = 0.123456789
+# Another learner's question about the open homework: under the spoiler guard.
+SECRET_QUESTION = "GUARDED-QUESTION-SECRET-5d2e"
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (1, 1), "white").save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 @dataclass
@@ -42,6 +54,9 @@ class World:
     certificate: object
     notification: object
     extension: object
+    question: object
+    answer: object
+    attachment: object
     users: dict = field(default_factory=dict)
 
 
@@ -161,7 +176,34 @@ def world(
         reason="EXTENSION-REASON-SECRET",
         granted_by=staff,
     )
+    # Q&A: the learner's public question with an answer and an image, and
+    # the classmate's question about the open homework (guarded).
+    from discussions.models import Answer, Attachment, Question, Topic
+
+    question = Question.objects.create(
+        course=course, author=learner, title="Where are the slides?", body="?"
+    )
+    answer = Answer.objects.create(question=question, author=staff, body="Here.")
+    image = _png()
+    attachment = Attachment.objects.create(
+        question=question,
+        uploaded_by=learner,
+        file=ContentFile(image, name="plot.png"),
+        content_type="image/png",
+        size=len(image),
+    )
+    Question.objects.create(
+        course=course,
+        author=classmate,
+        topic=Topic.HOMEWORK,
+        lecture=lecture,
+        title=f"Is Q1 (a)? {SECRET_QUESTION}",
+        body=f"I chose (a). {SECRET_QUESTION}",
+    )
     return World(
+        question=question,
+        answer=answer,
+        attachment=attachment,
         notification=notification,
         extension=extension,
         course=course,

@@ -13,7 +13,12 @@ from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from archives.tus import TOKEN_SALT
-from reliability.tests.conftest import PRIVATE_SCORE, SECRET_ENTRY, SECRET_SUMMARY
+from reliability.tests.conftest import (
+    PRIVATE_SCORE,
+    SECRET_ENTRY,
+    SECRET_QUESTION,
+    SECRET_SUMMARY,
+)
 
 ROLES = [
     "anonymous",
@@ -94,7 +99,10 @@ ADMIN_ONLY = {
 # First match wins. Routes are the patterns as written in urls.py.
 RULES = [
     (r"^staff/<slug:slug>/", STAFF),
-    (r"^courses/<slug:slug>/(lectures|competition|progress|materials)/", LEARNERS),
+    (
+        r"^courses/<slug:slug>/(lectures|competition|progress|materials|questions)/",
+        LEARNERS,
+    ),
     (r"^courses/<slug:slug>/calendar/renew/$", LEARNERS),
     (r"^courses/<slug:slug>/calendar\.ics$", TOKEN_ONLY),
     (r"^courses/<slug:slug>/apply/$", SIGNED_IN),
@@ -163,6 +171,13 @@ def fill(route: str, name: str, world) -> str:
         "staff_competition_entry_file": world.entry.pk,
         "competition_starter_file": world.starter.pk,
         "staff_competition_report": world.participant.pk,
+        "question_detail": world.question.pk,
+        "question_answer": world.question.pk,
+        "question_comment": world.question.pk,
+        "question_vote": world.question.pk,
+        "question_solve": world.question.pk,
+        "answer_endorse": world.answer.pk,
+        "discussion_attachment": world.attachment.pk,
     }
     values = {
         "slug": world.course.slug,
@@ -274,6 +289,7 @@ SECRETS = {
     "a question's explanation": "Because of reason",
     "the answer key marker": "KEY-MARKER",
     "an extension's reason (staff only)": "EXTENSION-REASON-SECRET",
+    "another learner's question about the open homework": SECRET_QUESTION,
 }
 
 
@@ -315,7 +331,8 @@ def test_the_scanned_secrets_do_show_on_staff_pages(client, world):
     client.force_login(world.users["admin"])
     seen = ""
     for route, name in project_patterns():
-        if not route.startswith("staff/"):
+        # The course's questions are staff's own pages too (they answer there).
+        if not route.startswith(("staff/", "courses/<slug:slug>/questions/")):
             continue
         response = client.get(
             fill(route, name, world), headers=headers_for(name, world, "admin")

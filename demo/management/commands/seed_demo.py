@@ -30,6 +30,7 @@ DEMO_STEPS = [
     "completion.demo",
     "archives.demo",
     "notifications.demo",
+    "discussions.demo",
 ]
 
 LECTURE_TITLES = [
