@@ -56,6 +56,17 @@ def merge_refusal(*, duplicate: Question, original: Question, now: datetime) -> 
     return ""
 
 
+def merge_counts(duplicate: Question) -> dict:
+    """What a merge would move, for the confirmation page."""
+    return {
+        "answers": Answer.objects.filter(question=duplicate)
+        .exclude(state=PostState.DELETED)
+        .count(),
+        "votes": Vote.objects.filter(question=duplicate).count(),
+        "follows": Follow.objects.filter(question=duplicate).count(),
+    }
+
+
 @transaction.atomic
 def question_merge(
     *, duplicate: Question, original: Question, actor, now: datetime, note: str = ""

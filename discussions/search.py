@@ -148,7 +148,10 @@ def similar_questions(
         for word in words:
             condition |= Q(title__icontains=word)
         questions = questions.filter(condition).order_by("-votes_count", "-id")
-    return list(questions[:SIMILAR_LIMIT])
+    similar = list(questions[:SIMILAR_LIMIT])
+    for question in similar:
+        question.course = course  # their links need the slug: no query each
+    return similar
 
 
 def title_words(title: str) -> list[str]:
