@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
 from courses.models import Course, Lecture
-from discussions import rules
+from discussions import following, rules, tasks
 from discussions.models import (
     LECTURE_TOPICS,
     Answer,
@@ -84,6 +84,9 @@ def question_ask(
             last_activity_at=now,
         )
         _attach(images, uploaded_by=author, question=question)
+        # the asker follows their question; category followers are told
+        following.question_follow(user=author, question=question)
+        tasks.question_posted_notify.delay_on_commit(question_id=question.pk)
     return question
 
 
@@ -110,6 +113,7 @@ def answer_post(
         )
         _attach(images, uploaded_by=author, answer=answer)
         question_refresh_counts(question_id=question.pk, activity_at=now)
+        tasks.answer_posted_notify.delay_on_commit(answer_id=answer.pk)
     return answer
 
 
@@ -197,6 +201,8 @@ def answer_endorse(*, answer: Answer, actor, endorse: bool = True) -> None:
             question=question,
             answer=answer,
         )
+        if endorse:
+            tasks.answer_endorsed_notify.delay_on_commit(answer_id=answer.pk)
 
 
 def question_mark_solved(*, question: Question, actor, answer: Answer | None) -> None:

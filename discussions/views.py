@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
-from discussions import rules, search, selectors, services
+from discussions import following, rules, search, selectors, services
 from discussions.forms import AnswerForm, AskForm, CommentForm
 from discussions.merge import (
     MergeRefused,
@@ -105,6 +105,10 @@ def question_list(request: HttpRequest, course: Course) -> HttpResponse:
         "is_staff": viewer.is_staff,
         "may_ask": rules.may_take_part(viewer.user, course),
         "ask_query": urlencode({"title": filters.query}),
+        "following_category": filters.category is not None
+        and following.follows_category(
+            user=viewer.user, course=course, category=filters.category
+        ),
     }
     return render_partial(
         request, "discussions/list.html", context, partial="rows", target="more"
@@ -248,6 +252,7 @@ def _question_context(request, course, viewer, question, **forms) -> dict:
         "may_vote": rules.may_vote(viewer.user, question),
         "may_solve": rules.may_mark_solved(viewer.user, question),
         "voted": question.votes.filter(user=viewer.user).exists(),
+        "following": following.follows_question(user=viewer.user, question=question),
         "answer_form": forms.get("answer_form") or AnswerForm(),
         "comment_form": CommentForm(),
         "PostState": PostState,

@@ -329,6 +329,12 @@ CELERY_BEAT_SCHEDULE["notification-digest"] = {
     "task": "notifications.tasks.notification_digest_start",
     "schedule": crontab(hour=NOTIFICATION_DIGEST_HOUR, minute=0),
 }
+# Course Q&A: category followers hear of homework and competition questions
+# once the spoiler guard lifts (answers revealed, competition closed).
+CELERY_BEAT_SCHEDULE["questions-unguarded"] = {
+    "task": "discussions.tasks.questions_unguarded_notify",
+    "schedule": 10 * 60,
+}
 # Completion records written per statement (and per progress step).
 COMPLETION_WRITE_CHUNK = envint("COMPLETION_WRITE_CHUNK", 2000)
 # Test hook: seconds a worker sleeps after each written chunk, so a test can

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("completion.urls")),
     path("", include("archives.urls")),
     path("", include("discussions.urls")),
+    path("", include("discussions.moderation_urls")),
 ]
 
 # Floor views for the deadline-spike benchmark (bench/bench_spike.py): only

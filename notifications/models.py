@@ -28,6 +28,9 @@ class Kind(models.TextChoices):
     JOB_FINISHED = "job_finished", _("Background job finished")
     JOB_FAILED = "job_failed", _("Background job failed")
     CORRECTION_REQUESTED = "correction_requested", _("Correction requested")
+    QUESTION_POSTED = "question_posted", _("New question in a category you follow")
+    QUESTION_ANSWERED = "question_answered", _("New answer to a question you follow")
+    ANSWER_ENDORSED = "answer_endorsed", _("Answer endorsed by staff")
 
 
 class Channel(models.TextChoices):
@@ -54,6 +57,11 @@ DEFAULT_CHANNEL = {
     Kind.JOB_FINISHED: Channel.DIGEST,
     Kind.JOB_FAILED: Channel.IMMEDIATE,
     Kind.CORRECTION_REQUESTED: Channel.IMMEDIATE,
+    # Course Q&A: an answer to what you asked or follow is worth knowing at
+    # once; a new question in a whole category, and endorsements, can wait.
+    Kind.QUESTION_POSTED: Channel.DIGEST,
+    Kind.QUESTION_ANSWERED: Channel.IMMEDIATE,
+    Kind.ANSWER_ENDORSED: Channel.DIGEST,
 }
 
 

@@ -19,6 +19,9 @@ TEXTS = {
     Kind.JOB_FINISHED: _("Finished: %(title)s"),
     Kind.JOB_FAILED: _("Failed: %(title)s"),
     Kind.CORRECTION_REQUESTED: _("A correction was requested in %(course)s."),
+    Kind.QUESTION_POSTED: _("New question in %(category)s: %(title)s"),
+    Kind.QUESTION_ANSWERED: _("New answer to “%(title)s” (%(category)s)"),
+    Kind.ANSWER_ENDORSED: _("Staff endorsed an answer to “%(title)s” (%(category)s)"),
 }
 
 
@@ -26,6 +29,17 @@ TEXTS = {
 ITEM_TITLES = {
     "homework": _("Homework: lecture %(number)s"),
     "survey": _("Lecture summary: lecture %(number)s"),
+}
+
+
+# A Q&A category (`topic`, and `number` for a lecture's), named as on the
+# course's questions page.
+TOPIC_TITLES = {
+    "general": _("General"),
+    "lecture": _("Lecture %(number)s"),
+    "homework": _("Homework: lecture %(number)s"),
+    "survey": _("Survey: lecture %(number)s"),
+    "competition": _("Competition"),
 }
 
 
@@ -43,4 +57,6 @@ def notification_text(kind: str, params: dict) -> str:
     values = _Params({k: str(v) for k, v in (params or {}).items()})
     if values.get("item") in ITEM_TITLES:
         values["title"] = str(ITEM_TITLES[values["item"]]) % values
+    if values.get("topic") in TOPIC_TITLES:
+        values["category"] = str(TOPIC_TITLES[values["topic"]]) % values
     return str(template) % values
