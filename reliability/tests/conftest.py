@@ -56,6 +56,7 @@ class World:
     extension: object
     question: object
     answer: object
+    report: object
     attachment: object
     users: dict = field(default_factory=dict)
 
@@ -178,7 +179,7 @@ def world(
     )
     # Q&A: the learner's public question with an answer and an image, and
     # the classmate's question about the open homework (guarded).
-    from discussions.models import Answer, Attachment, Question, Topic
+    from discussions.models import Answer, Attachment, Question, Report, Topic
 
     question = Question.objects.create(
         course=course, author=learner, title="Where are the slides?", body="?"
@@ -199,10 +200,13 @@ def world(
         lecture=lecture,
         title=f"Is Q1 (a)? {SECRET_QUESTION}",
         body=f"I chose (a). {SECRET_QUESTION}",
+        is_faq=True,  # the lecture page's FAQ must not show it either
     )
+    report = Report.objects.create(reporter=learner, answer=answer, reason="Rude")
     return World(
         question=question,
         answer=answer,
+        report=report,
         attachment=attachment,
         notification=notification,
         extension=extension,

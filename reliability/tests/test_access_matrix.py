@@ -194,6 +194,8 @@ def fill(route: str, name: str, world) -> str:
         "token": "forged-token",
         "notification_id": world.notification.pk,
         "extension_id": world.extension.pk,
+        "question_id": world.question.pk,
+        "report_id": world.report.pk,
     }
 
     if name == "staff_completion_override":
