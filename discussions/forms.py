@@ -1,6 +1,7 @@
 from django import forms
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from discussions.models import BODY_MAX_LENGTH, TITLE_MAX_LENGTH, Category
 from discussions.services import IMAGES_PER_POST
@@ -92,7 +93,7 @@ class AnswerForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields = {
-            "body": _body_field(_("Your answer")),
+            "body": _body_field(pgettext_lazy("Q&A", "Your answer")),
             "anonymous": self.fields["anonymous"],
             "images": _images_field(),
         }

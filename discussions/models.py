@@ -20,7 +20,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Competition
@@ -259,7 +259,9 @@ class Question(Post):
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX_LENGTH)
     votes_count = models.PositiveIntegerField(_("votes"), default=0)
-    answers_count = models.PositiveIntegerField(_("answers"), default=0)
+    answers_count = models.PositiveIntegerField(
+        pgettext_lazy("Q&A", "answers"), default=0
+    )
     last_activity_at = models.DateTimeField(_("last activity"), default=timezone.now)
     solved_answer = models.ForeignKey(
         "discussions.Answer",
@@ -317,7 +319,7 @@ class Question(Post):
             ),
         ]
         verbose_name = _("question")
-        verbose_name_plural = _("questions")
+        verbose_name_plural = pgettext_lazy("Q&A", "questions")
 
     def __str__(self) -> str:
         return self.title
@@ -392,8 +394,8 @@ class Answer(Post):
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["question", "id"], name="answer_thread")]
-        verbose_name = _("answer")
-        verbose_name_plural = _("answers")
+        verbose_name = pgettext_lazy("Q&A", "answer")
+        verbose_name_plural = pgettext_lazy("Q&A", "answers")
 
     def __str__(self) -> str:
         return gettext("Answer to %(title)s") % {"title": self.question.title}
@@ -436,7 +438,7 @@ class Comment(Post):
         null=True,
         blank=True,
         related_name="comments",
-        verbose_name=_("answer"),
+        verbose_name=pgettext_lazy("Q&A", "answer"),
     )
 
     objects = CommentQuerySet.as_manager()
@@ -574,7 +576,7 @@ class Report(models.Model):
                 name="report_one_post",
             )
         ]
-        verbose_name = _("report")
+        verbose_name = pgettext_lazy("Q&A", "report")
         verbose_name_plural = _("reports")
 
     def __str__(self) -> str:
