@@ -461,3 +461,31 @@ def test_the_list_and_a_question_page_cost_the_same_queries_at_any_size(
             )
         assert _queries(client, list_url(course)) == small_list
         assert _queries(client, question.get_absolute_url()) == small_page
+
+
+def test_the_pages_read_in_japanese(client, course, learner, classmate):
+    question = make_question(course, learner, anonymous=True, title="勾配消失とは？")
+    open_homework(course.lectures.get(number=2))
+    login(client, classmate)
+    client.cookies["django_language"] = "ja"
+    ask = client.get(reverse("question_ask", args=[course.slug])).content.decode()
+    assert "ネタバレ防止" in ask
+    assert "第2回：宿題 — 当面はあなたと運営スタッフだけが見られます" in ask
+    listing = client.get(list_url(course)).content.decode()
+    assert "勾配消失とは？" in listing
+    assert "匿名の受講生" in listing
+    page = client.get(question.get_absolute_url()).content.decode()
+    assert "同じ疑問があります" in page
+
+
+def test_a_superuser_can_repair_posts_in_the_admin(
+    client, course, learner, user_factory
+):
+    question = make_question(course, learner)
+    make_answer(question, learner)
+    client.force_login(user_factory(is_staff=True, is_superuser=True))
+    for name in ("question", "answer", "moderationlog"):
+        url = reverse(f"admin:discussions_{name}_changelist")
+        assert client.get(url).status_code == 200
+    url = reverse("admin:discussions_question_change", args=[question.pk])
+    assert client.get(url).status_code == 200
