@@ -31,6 +31,7 @@ DEMO_STEPS = [
     "archives.demo",
     "notifications.demo",
     "discussions.demo",
+    "discussions.demo_moderation",
 ]
 
 LECTURE_TITLES = [
