@@ -344,6 +344,11 @@ class Question(Post):
             viewer_id=viewer_id,
         )
 
+    @property
+    def category(self) -> Category:
+        """What it is filed under: the list's filter, the page's breadcrumb."""
+        return Category(self.topic, self.lecture.number if self.lecture_id else None)
+
     def category_label(self) -> str:
         """ "Lecture 3: Homework" or "General", as the list and page show it."""
         if self.lecture_id is None:
