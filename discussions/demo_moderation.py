@@ -65,7 +65,7 @@ def seed(*, course, admin, staff, learner) -> None:
         Report.objects.create(
             reporter_id=reporter_ids[0],
             question=duplicate,
-            reason="Same as the pinned question about asking well.",
+            reason="Asked already: the slides question last week is the same.",
             created_at=now - timedelta(hours=5),
         )
         spoiler = Answer.objects.create(

@@ -272,6 +272,37 @@ def question_posted_notify(*, question_id: int, now: datetime | None = None) -> 
     )
 
 
+# How far back the sweep looks for posts whose task may have been lost: a
+# task normally runs within seconds, so the last couple of minutes are left
+# to it.
+SWEEP_WINDOW = (timedelta(minutes=30), timedelta(minutes=2))
+
+
+def posts_recently(now: datetime) -> dict[str, list[int]]:
+    """Ids of the answers, endorsements and questions of the sweep's window
+    (`SWEEP_WINDOW`), to tell their followers again if their task was lost."""
+    oldest, newest = (now - SWEEP_WINDOW[0], now - SWEEP_WINDOW[1])
+    visible = {"state": PostState.VISIBLE}
+    answers = Answer.objects.filter(**visible)
+    return {
+        "answers": list(
+            answers.filter(created_at__range=(oldest, newest)).values_list(
+                "pk", flat=True
+            )
+        ),
+        "endorsed": list(
+            answers.filter(endorsed_at__range=(oldest, newest)).values_list(
+                "pk", flat=True
+            )
+        ),
+        "questions": list(
+            Question.objects.filter(
+                created_at__range=(oldest, newest), merged_into__isnull=True, **visible
+            ).values_list("pk", flat=True)
+        ),
+    }
+
+
 # How far back the beat looks for guards that lifted (it runs every few
 # minutes; the dedupe key makes the overlap harmless).
 UNGUARDED_LOOKBACK = timedelta(hours=6)

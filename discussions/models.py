@@ -73,6 +73,8 @@ class Category:
         topic = Topic(self.topic).label
         if self.lecture_number is None:
             return str(topic)
+        if self.topic == Topic.LECTURE:
+            return gettext("Lecture %(number)s") % {"number": self.lecture_number}
         return gettext("Lecture %(number)s: %(topic)s") % {
             "number": self.lecture_number,
             "topic": topic,
@@ -346,17 +348,9 @@ class Question(Post):
 
     @property
     def category(self) -> Category:
-        """What it is filed under: the list's filter, the page's breadcrumb."""
-        return Category(self.topic, self.lecture.number if self.lecture_id else None)
-
-    def category_label(self) -> str:
-        """ "Lecture 3: Homework" or "General", as the list and page show it."""
-        if self.lecture_id is None:
-            return str(self.get_topic_display())
-        return gettext("Lecture %(number)s: %(topic)s") % {
-            "number": self.lecture.number,
-            "topic": self.get_topic_display(),
-        }
+        """What it is filed under (reads the lecture: select it along)."""
+        number = self.lecture.number if self.lecture_id is not None else None
+        return Category(self.topic, number)
 
 
 class AnswerQuerySet(models.QuerySet):

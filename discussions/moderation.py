@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from courses.models import Course
 from discussions.models import (
@@ -97,7 +97,7 @@ VERBS = {
     Action.UNPIN: gettext_lazy("Unpin"),
     Action.LOCK: gettext_lazy("Lock"),
     Action.UNLOCK: gettext_lazy("Unlock"),
-    Action.HIDE: gettext_lazy("Hide"),
+    Action.HIDE: pgettext_lazy("moderation", "Hide"),
     Action.UNHIDE: gettext_lazy("Show again"),
     Action.DELETE: gettext_lazy("Delete"),
     Action.RESTORE: gettext_lazy("Restore"),

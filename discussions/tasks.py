@@ -27,12 +27,21 @@ def question_posted_notify(*, question_id: int) -> int:
 
 
 @shared_task(acks_late=True, soft_time_limit=240, time_limit=300)
-def questions_unguarded_notify() -> int:
-    """Beat: category followers hear of homework and competition questions
-    whose spoiler guard has just lifted (answers revealed, competition
-    closed); those told before are skipped by the dedupe key."""
+def qa_notify_sweep() -> int:
+    """Beat, every few minutes. The database is the source of truth: posts
+    of the last half hour are told again (a task lost with the broker;
+    those already told are skipped by the dedupe key), and category
+    followers hear of homework and competition questions whose spoiler
+    guard has just lifted (answers revealed, competition closed)."""
     now = timezone.now()
     told = 0
+    recent = following.posts_recently(now)
+    for answer_id in recent["answers"]:
+        told += following.answer_posted_notify(answer_id=answer_id, now=now)
+    for answer_id in recent["endorsed"]:
+        told += following.answer_endorsed_notify(answer_id=answer_id, now=now)
+    for question_id in recent["questions"]:
+        told += following.question_posted_notify(question_id=question_id, now=now)
     for question_id in following.questions_unguarded_recently(now).iterator():
         told += following.question_posted_notify(question_id=question_id, now=now)
     return told

@@ -329,10 +329,11 @@ CELERY_BEAT_SCHEDULE["notification-digest"] = {
     "task": "notifications.tasks.notification_digest_start",
     "schedule": crontab(hour=NOTIFICATION_DIGEST_HOUR, minute=0),
 }
-# Course Q&A: category followers hear of homework and competition questions
-# once the spoiler guard lifts (answers revealed, competition closed).
-CELERY_BEAT_SCHEDULE["questions-unguarded"] = {
-    "task": "discussions.tasks.questions_unguarded_notify",
+# Course Q&A: followers are told again of the last half hour's posts whose
+# task was lost (nobody twice), and category followers hear of homework and
+# competition questions once the spoiler guard lifts.
+CELERY_BEAT_SCHEDULE["qa-notify-sweep"] = {
+    "task": "discussions.tasks.qa_notify_sweep",
     "schedule": 10 * 60,
 }
 # Completion records written per statement (and per progress step).

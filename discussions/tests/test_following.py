@@ -236,7 +236,7 @@ def test_category_followers_hear_when_the_reveal_lifts_the_guard(
         user=classmate, course=course, topic=Topic.HOMEWORK, lecture=lecture
     )
     question = make_question(course, learner, topic=Topic.HOMEWORK, lecture=lecture)
-    assert tasks.questions_unguarded_notify() == 0
+    assert tasks.qa_notify_sweep() == 0
     # the beat runs a while after the reveal
     later = homework.reveal_at + timedelta(minutes=5)
     assert following.questions_unguarded_recently(later).count() == 1
@@ -278,3 +278,37 @@ def test_telling_followers_takes_the_same_queries_for_3_or_60_followers(
         return len(queries)
 
     assert fan_out(3) == fan_out(57)
+
+
+def test_the_sweep_tells_followers_of_an_answer_whose_task_was_lost(
+    course, learner, classmate, monkeypatch
+):
+    """The broker was down: the answer is saved, its task never ran. The
+    beat's sweep tells the followers, and running again tells nobody twice."""
+    from discussions import tasks
+
+    question = make_question(course, learner)
+    following.question_follow(user=learner, question=question)
+    answer = make_answer(question, classmate)  # saved without its task
+    assert told() == []
+    later = answer.created_at + timedelta(minutes=5)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert tasks.qa_notify_sweep() == 1
+    assert tasks.qa_notify_sweep() == 0
+    assert told(Kind.QUESTION_ANSWERED) == [learner.email]
+
+
+def test_a_notification_reads_in_the_recipients_language(course, learner, classmate):
+    from django.utils import translation
+
+    lecture = course.lectures.get(number=3)
+    question = make_question(
+        course, learner, topic=Topic.LECTURE, lecture=lecture, title="温度とは？"
+    )
+    following.question_follow(user=learner, question=question)
+    following.answer_posted_notify(answer_id=make_answer(question, classmate).pk)
+    note = Notification.objects.get()
+    with translation.override("ja"):
+        assert note.text == "「温度とは？」（第3回）に新しい回答があります"
+    with translation.override("en"):
+        assert note.text == "New answer to “温度とは？” (Lecture 3)"

@@ -153,11 +153,14 @@ def test_the_asker_and_staff_see_a_guarded_question_with_a_notice(
 ):
     for user in (learner, staff):
         login(client, user)
-        assert GUARDED_TITLE in client.get(list_url(course)).content.decode()
+        listing = client.get(list_url(course)).content.decode()
+        assert GUARDED_TITLE in listing
+        assert '<span class="category">Lecture 2: Homework</span>' in listing
         response = client.get(guarded.get_absolute_url())
         assert response.status_code == 200
         body = response.content.decode()
         assert GUARDED_BODY in body
+        assert '?category=homework-2">Lecture 2: Homework</a>' in body
         assert 'id="spoiler-notice"' in body
         client.logout()
 
@@ -181,7 +184,8 @@ def test_the_ask_page_tells_the_author_before_posting(client, course, learner):
     body = login(client, learner).get(reverse("question_ask", args=[course.slug]))
     text = body.content.decode()
     assert 'id="spoiler-notice"' in text
-    assert "Right now this applies to: Lecture 2: Homework." in text
+    assert "Right now this applies to:" in text
+    assert "<li>Lecture 2: Homework</li>" in text
     assert "Lecture 2: Homework — only you and staff see it for now" in text
 
 
