@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from competitions.models import Competition
 from competitions.storage import private_storage
+from courses.models import Lecture
 from quizzes.homework.models import Homework, revealed_q, still_accepting_q
 
 BODY_MAX_LENGTH = 20_000
@@ -103,22 +104,38 @@ def _open_competitions(now: datetime):
     return Competition.objects.filter(closes_at__gt=now)
 
 
-def spoiler_guarded_q(now: datetime, *, viewer_id=None) -> Q:
+def spoiler_guarded_q(now: datetime, *, viewer_id=None, course=None) -> Q:
     """For a query on Question: still under the spoiler guard at `now` (for
     the learner `viewer_id`, whose extension may keep a homework open
     longer). The guard lifts for a homework question once that lecture's
     homework answers are revealed, for a competition question once every
     competition of the course has closed, and for either when staff made the
-    question public. `Question.spoiler_guarded` reads the same querysets."""
-    homework_revealed = Exists(
-        _revealed_homework(now, viewer_id).filter(lecture_id=OuterRef("lecture_id"))
-    )
-    competition_open = Exists(
-        _open_competitions(now).filter(course_id=OuterRef("course_id"))
-    )
+    question public. `Question.spoiler_guarded` reads the same querysets.
+
+    With `course` (every query of one course's questions) the database
+    works out the course's guarded lectures and whether a competition is
+    open once per query instead of once per row: counting 20,000 questions
+    takes milliseconds instead of seconds."""
+    if course is None:
+        homework_revealed = Exists(
+            _revealed_homework(now, viewer_id).filter(lecture_id=OuterRef("lecture_id"))
+        )
+        competition_open = Exists(
+            _open_competitions(now).filter(course_id=OuterRef("course_id"))
+        )
+        homework_guarded = Q(topic=Topic.HOMEWORK) & ~homework_revealed
+    else:
+        # Lectures without revealed homework (one without any homework
+        # stays guarded, as above): a small uncorrelated subquery.
+        guarded_lectures = Lecture.objects.filter(course=course).exclude(
+            homework__in=_revealed_homework(now, viewer_id)
+        )
+        competition_open = Exists(_open_competitions(now).filter(course=course))
+        homework_guarded = Q(
+            topic=Topic.HOMEWORK, lecture__in=guarded_lectures.values("pk")
+        )
     return Q(made_public_at__isnull=True) & (
-        (Q(topic=Topic.HOMEWORK) & ~homework_revealed)
-        | (Q(topic=Topic.COMPETITION) & competition_open)
+        homework_guarded | (Q(topic=Topic.COMPETITION) & competition_open)
     )
 
 
@@ -231,7 +248,7 @@ class QuestionQuerySet(models.QuerySet):
         if not course.is_learner(user):
             return questions.none()
         return questions.filter(
-            ~spoiler_guarded_q(now, viewer_id=user.pk) | Q(author=user),
+            ~spoiler_guarded_q(now, viewer_id=user.pk, course=course) | Q(author=user),
             state=PostState.VISIBLE,
             merged_into__isnull=True,
         )
@@ -354,18 +371,21 @@ class Question(Post):
 
 
 class AnswerQuerySet(models.QuerySet):
-    def visible_to(self, user, course, now: datetime, *, is_staff=None):
+    def visible_to(
+        self, user, course, now: datetime, *, is_staff=None, question_id=None
+    ):
         """Answers follow their question (`QuestionQuerySet.visible_to`);
-        learners see only visible answers, staff everything but deleted."""
+        learners see only visible answers, staff everything but deleted.
+        `question_id` narrows it to one thread (so the database checks one
+        question, not the course's thousands)."""
         if is_staff is None:
             is_staff = getattr(user, "is_authenticated", False) and course.is_staff(
                 user
             )
-        answers = self.filter(
-            question__in=Question.objects.visible_to(
-                user, course, now, is_staff=is_staff
-            )
-        )
+        questions = Question.objects.visible_to(user, course, now, is_staff=is_staff)
+        if question_id is not None:
+            questions = questions.filter(pk=question_id)
+        answers = self.filter(question__in=questions)
         if is_staff:
             return answers.exclude(state=PostState.DELETED)
         return answers.filter(state=PostState.VISIBLE)
@@ -408,14 +428,21 @@ class Answer(Post):
 
 
 class CommentQuerySet(models.QuerySet):
-    def visible_to(self, user, course, now: datetime, *, is_staff=None):
-        """Comments follow their question or answer, as answers do."""
+    def visible_to(
+        self, user, course, now: datetime, *, is_staff=None, question_id=None
+    ):
+        """Comments follow their question or answer, as answers do (and
+        `question_id` narrows them to one thread, as there)."""
         if is_staff is None:
             is_staff = getattr(user, "is_authenticated", False) and course.is_staff(
                 user
             )
         questions = Question.objects.visible_to(user, course, now, is_staff=is_staff)
-        answers = Answer.objects.visible_to(user, course, now, is_staff=is_staff)
+        if question_id is not None:
+            questions = questions.filter(pk=question_id)
+        answers = Answer.objects.visible_to(
+            user, course, now, is_staff=is_staff, question_id=question_id
+        )
         comments = self.filter(Q(question__in=questions) | Q(answer__in=answers))
         if is_staff:
             return comments.exclude(state=PostState.DELETED)

@@ -160,11 +160,12 @@ def question_thread(
     number of queries however long the thread)."""
     course = question.course
     comments = Comment.objects.visible_to(
-        user, course, now, is_staff=is_staff
+        user, course, now, is_staff=is_staff, question_id=question.pk
     ).select_related("author")
     return list(
-        Answer.objects.visible_to(user, course, now, is_staff=is_staff)
-        .filter(question=question)
+        Answer.objects.visible_to(
+            user, course, now, is_staff=is_staff, question_id=question.pk
+        )
         .select_related("author", "endorsed_by")
         .prefetch_related(
             Prefetch("comments", queryset=comments.order_by("id")),
@@ -184,7 +185,9 @@ def question_thread(
 
 def question_comments(question: Question, user, now: datetime, *, is_staff: bool):
     return list(
-        Comment.objects.visible_to(user, question.course, now, is_staff=is_staff)
+        Comment.objects.visible_to(
+            user, question.course, now, is_staff=is_staff, question_id=question.pk
+        )
         .filter(question=question)
         .select_related("author")
         .order_by("id")

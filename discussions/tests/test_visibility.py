@@ -212,3 +212,33 @@ def test_lecture_topics_need_a_lecture(course, learner):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         make_question(course, learner, topic=Topic.HOMEWORK, lecture=None)
+
+
+def test_the_per_course_form_of_the_guard_matches_the_per_row_form(
+    course, learner, classmate
+):
+    """`visible_to` passes the course so the guard is computed once per
+    query; it must pick exactly the questions the per-row form picks."""
+    from discussions.models import spoiler_guarded_q
+
+    homework = open_homework(course.lectures.get(number=2))
+    make_competition(course)
+    for topic, number in [
+        (Topic.HOMEWORK, 2),
+        (Topic.HOMEWORK, 3),  # a lecture without homework: guarded too
+        (Topic.COMPETITION, None),
+        (Topic.LECTURE, 2),
+        (Topic.GENERAL, None),
+    ]:
+        lecture = course.lectures.get(number=number) if number else None
+        make_question(course, learner, topic=topic, lecture=lecture)
+    for now in (timezone.now(), homework.reveal_at + timedelta(seconds=1)):
+        for viewer_id in (None, classmate.pk):
+            per_row = Question.objects.filter(
+                spoiler_guarded_q(now, viewer_id=viewer_id)
+            )
+            per_course = Question.objects.filter(
+                spoiler_guarded_q(now, viewer_id=viewer_id, course=course)
+            )
+            assert set(per_row) == set(per_course)
+            assert per_row.exists()
