@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, Lecture
@@ -201,6 +201,7 @@ def _fetch_similar_as_typed(form: AskForm, course: Course) -> None:
     )
 
 
+@require_GET
 @course_learner_required
 def question_similar(request: HttpRequest, course: Course) -> HttpResponse:
     """The ask page's similar questions for the title typed so far (an htmx
