@@ -285,11 +285,18 @@ def report_resolve(*, report: Report, by, now: datetime | None = None) -> bool:
     )
 
 
-def reports_of(course: Course) -> "Q":
-    """For a query on Report: reports about posts of `course`."""
+def reports_of(course: Course) -> Q:
+    """For a query on Report: reports about posts of `course`. One primary
+    key lookup per report (not a join of every question and answer of the
+    course, which the OR of four paths would make)."""
     return (
-        Q(question__course=course)
-        | Q(answer__question__course=course)
-        | Q(comment__question__course=course)
-        | Q(comment__answer__question__course=course)
+        Exists(Question.objects.filter(pk=OuterRef("question_id"), course=course))
+        | Exists(
+            Answer.objects.filter(pk=OuterRef("answer_id"), question__course=course)
+        )
+        | Exists(
+            Comment.objects.filter(pk=OuterRef("comment_id")).filter(
+                Q(question__course=course) | Q(answer__question__course=course)
+            )
+        )
     )

@@ -6,13 +6,7 @@ from datetime import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import (
-    BooleanField,
-    Count,
-    ExpressionWrapper,
-    Min,
-    Q,
-)
+from django.db.models import Count, Min, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,7 +20,9 @@ from courses.access import course_staff_required
 from courses.models import Course
 from discussions import following, moderation
 from discussions.models import (
+    Answer,
     Category,
+    Comment,
     ModerationLog,
     PostState,
     Question,
@@ -66,28 +62,30 @@ def _cursor_parse(value: str) -> tuple[str, datetime | None, int | None] | None:
     return segment, when, int(pk)
 
 
-def _cursor(segment: str, question: Question | None) -> str:
-    if question is None:
+def _cursor(segment: str, key: tuple | None) -> str:
+    if key is None:
         return f"{segment}~"
-    moment = question.created_at if segment == WAITING else question.last_activity_at
-    return f"{segment}~{moment.isoformat()}~{question.pk}"
+    moment, pk = key
+    return f"{segment}~{moment.isoformat()}~{pk}"
 
 
-def _questions_page(questions, cursor) -> tuple[list, str]:
-    """Keyset pages: first the unanswered questions, longest waiting first
-    (index `question_unanswered`), then the answered ones, latest activity
-    first. The cursor names the segment and the last row's key."""
+def _questions_page(questions, cursor) -> tuple[list[int], str]:
+    """Keyset pages of ids: first the unanswered questions, longest waiting
+    first (index `question_unanswered`), then the answered ones, latest
+    activity first. The cursor names the segment and the last row's key.
+    Only (key, id) pairs are sorted: the rows are loaded for the page."""
     segment, when, pk = cursor or (WAITING, None, None)
-    rows: list = []
+    keys: list = []
     if segment == WAITING:
         waiting = questions.filter(answers_count=0).order_by("created_at", "id")
         if when is not None:
             waiting = waiting.filter(
                 Q(created_at__gt=when) | Q(created_at=when, id__gt=pk)
             )
-        rows = list(waiting[: PAGE_SIZE + 1])
-        if len(rows) > PAGE_SIZE:
-            return rows[:PAGE_SIZE], _cursor(WAITING, rows[PAGE_SIZE - 1])
+        keys = list(waiting.values_list("created_at", "id")[: PAGE_SIZE + 1])
+        if len(keys) > PAGE_SIZE:
+            keys = keys[:PAGE_SIZE]
+            return [pk for _at, pk in keys], _cursor(WAITING, keys[-1])
         when = pk = None
     answered = questions.filter(answers_count__gt=0).order_by(
         "-last_activity_at", "-id"
@@ -96,12 +94,15 @@ def _questions_page(questions, cursor) -> tuple[list, str]:
         answered = answered.filter(
             Q(last_activity_at__lt=when) | Q(last_activity_at=when, id__lt=pk)
         )
-    room = PAGE_SIZE - len(rows)
-    more = list(answered[: room + 1])
+    room = PAGE_SIZE - len(keys)
+    more = list(answered.values_list("last_activity_at", "id")[: room + 1])
+    ids = [pk for _at, pk in keys]
     if len(more) > room:
         more = more[:room]
-        return rows + more, _cursor(ANSWERED, more[-1] if more else None)
-    return rows + more, ""
+        return ids + [pk for _at, pk in more], _cursor(
+            ANSWERED, more[-1] if more else None
+        )
+    return ids + [pk for _at, pk in more], ""
 
 
 @course_staff_required
@@ -116,12 +117,15 @@ def questions(request: HttpRequest, course: Course) -> HttpResponse:
         category, listed = "", base
     else:
         listed = base.filter(topic=topic, lecture=lecture)
-    listed = listed.select_related("author", "lecture", "course").annotate(
-        guarded=ExpressionWrapper(spoiler_guarded_q(now), output_field=BooleanField())
-    )
-    rows, next_cursor = _questions_page(
+    ids, next_cursor = _questions_page(
         listed, _cursor_parse(request.GET.get("after", ""))
     )
+    page = Question.objects.filter(pk__in=ids).order_by()
+    loaded = page.select_related("author", "lecture", "course").in_bulk()
+    guarded = set(page.filter(spoiler_guarded_q(now)).values_list("pk", flat=True))
+    rows = [loaded[pk] for pk in ids]
+    for question in rows:
+        question.guarded = question.pk in guarded
     waiting = (
         base.filter(answers_count=0)
         .values("topic", "lecture__number")
@@ -200,6 +204,33 @@ def _open_reports(course: Course) -> int:
     ).count()
 
 
+def _load_reported_posts(reports: list[Report]) -> None:
+    """The posts of a page of reports, one query per kind of post (one
+    query joining all three kinds' threads would take longer to plan than
+    to run)."""
+    wanted = {
+        Question: ({r.question_id for r in reports} - {None}, ("author", "course")),
+        Answer: (
+            {r.answer_id for r in reports} - {None},
+            ("author", "question__course"),
+        ),
+        Comment: (
+            {r.comment_id for r in reports} - {None},
+            ("author", "question__course", "answer__question__course"),
+        ),
+    }
+    found = {
+        model: model.objects.select_related(*related).order_by().in_bulk(ids)
+        if ids
+        else {}
+        for model, (ids, related) in wanted.items()
+    }
+    for report in reports:
+        report.question = found[Question].get(report.question_id)
+        report.answer = found[Answer].get(report.answer_id)
+        report.comment = found[Comment].get(report.comment_id)
+
+
 @course_staff_required
 def reports(request: HttpRequest, course: Course) -> HttpResponse:
     """Open reports, newest first (or the handled ones), keyset by id."""
@@ -207,23 +238,14 @@ def reports(request: HttpRequest, course: Course) -> HttpResponse:
     found = (
         Report.objects.filter(moderation.reports_of(course))
         .filter(resolved_at__isnull=not handled)
-        .select_related(
-            "reporter",
-            "resolved_by",
-            "question__author",
-            "question__course",
-            "answer__author",
-            "answer__question__course",
-            "comment__author",
-            "comment__question__course",
-            "comment__answer__question__course",
-        )
+        .select_related("reporter", "resolved_by")
         .order_by("-id")
     )
     after = request.GET.get("after", "")
     if after.isdigit():
         found = found.filter(id__lt=int(after))
     rows = list(found[: PAGE_SIZE + 1])
+    _load_reported_posts(rows[:PAGE_SIZE])
     query = {"handled": "1"} if handled else {}
     next_url = ""
     if len(rows) > PAGE_SIZE:

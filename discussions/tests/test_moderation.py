@@ -419,3 +419,47 @@ def test_the_log_and_reports_pages_take_the_same_queries_for_2_or_40_posts(
         return counts
 
     assert queries_for(2) == queries_for(14)
+
+
+@pytest.mark.parametrize(
+    ("action", "undo", "field", "done"),
+    [
+        ("pin", "unpin", "pinned", True),
+        ("lock", "unlock", "locked", True),
+        ("faq", "unfaq", "is_faq", True),
+        ("hide", "unhide", "state", PostState.HIDDEN),
+        ("delete", "restore", "state", PostState.DELETED),
+    ],
+)
+def test_every_action_is_undone_and_both_are_in_the_log(
+    client, course, staff, question, action, undo, field, done
+):
+    client.force_login(staff)
+    before = getattr(question, field)
+    client.post(moderate_url(question), {"action": action, "confirmed": "1"})
+    assert getattr(Question.objects.get(pk=question.pk), field) == done
+    client.post(moderate_url(question), {"action": undo, "confirmed": "1"})
+    assert getattr(Question.objects.get(pk=question.pk), field) == before
+    log = client.get(reverse("staff_moderation_log", args=[course.slug]))
+    assert [e.action for e in ModerationLog.objects.order_by("id")] == [action, undo]
+    labels = [str(ModerationLog.Action(a).label) for a in (action, undo)]
+    assert all(label in log.content.decode() for label in labels)
+
+
+@pytest.mark.parametrize("kind", ["answer", "comment"])
+def test_a_learner_cannot_hide_an_answer_or_a_comment(
+    client, course, learner, classmate, question, kind
+):
+    answer = make_answer(question, classmate)
+    post = (
+        answer
+        if kind == "answer"
+        else Comment.objects.create(answer=answer, author=classmate, body="!")
+    )
+    client.force_login(learner)
+    response = client.post(
+        moderate_url(question), {"action": "hide", kind: post.pk, "confirmed": "1"}
+    )
+    assert response.status_code == 403
+    assert type(post).objects.get(pk=post.pk).state == PostState.VISIBLE
+    assert not ModerationLog.objects.exists()
