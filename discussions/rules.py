@@ -23,9 +23,14 @@ def may_reply(user, question: Question) -> bool:
 
 
 def may_vote(user, question: Question) -> bool:
-    """ "I have this question too": anyone taking part but the asker (who
-    has it by asking), on a question not locked."""
-    return may_reply(user, question) and question.author_id != user.pk
+    """ "I have this question too": approved learners but the asker (who
+    has it by asking), on a question not locked. Staff do not vote: the
+    count says how many learners share the question."""
+    return (
+        may_reply(user, question)
+        and question.course.is_learner(user)
+        and question.author_id != user.pk
+    )
 
 
 def may_mark_solved(user, question: Question) -> bool:

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from courses.access import course_learner_required, course_staff_required
-from courses.models import Course, Lecture
+from courses.models import Course, CourseRole, Lecture
 from discussions import following, rules, search, selectors, services
 from discussions.forms import AnswerForm, AskForm, CommentForm
 from discussions.merge import (
@@ -239,6 +240,14 @@ def _question_context(request, course, viewer, question, **forms) -> dict:
     viewer.label(question, *answers, *comments)
     for answer in answers:
         viewer.label(*answer.comments.all())
+    staff_ids = set(
+        CourseRole.objects.filter(course=course).values_list("user_id", flat=True)
+    )
+    for post in (question, *answers, *comments):
+        post.by_staff = post.author_id in staff_ids
+    for answer in answers:
+        for comment in answer.comments.all():
+            comment.by_staff = comment.author_id in staff_ids
     may_reply = rules.may_reply(viewer.user, question)
     return {
         "course": course,
@@ -341,7 +350,7 @@ def question_comment(request: HttpRequest, course: Course, pk: int) -> HttpRespo
     form = CommentForm(request.POST)
     anchor = f"answer-{answer.pk}" if answer else "comments"
     if not form.is_valid():
-        messages.error(request, _("Write a comment of at most 20,000 characters."))
+        messages.error(request, _("Write a comment (at most 20,000 characters)."))
         return redirect(f"{question.get_absolute_url()}#{anchor}")
     try:
         comment = services.comment_post(
@@ -375,6 +384,9 @@ def question_vote(request: HttpRequest, course: Course, pk: int) -> HttpResponse
         )
     except DiscussionError as error:
         messages.error(request, str(error))
+        if request.htmx:
+            # The whole page, with the message: not a page inside the button.
+            return HttpResponseClientRedirect(question.get_absolute_url())
         return redirect(question)
     context = {
         "course": course,

@@ -295,6 +295,13 @@ def test_another_learner_answers_and_comments(client, course, learner, classmate
     )
     question.refresh_from_db()
     assert question.answers_count == 1
+    response = client.post(
+        reverse("question_comment", args=[course.slug, question.pk]),
+        {"body": ""},
+        follow=True,
+    )
+    assert "Write a comment (at most 20,000 characters)." in response.content.decode()
+    assert Comment.objects.count() == 2
     page = client.get(question.get_absolute_url()).content.decode()
     assert "<strong>future</strong>" in page
     assert "Which layer?" in page
@@ -337,6 +344,12 @@ def test_voting_orders_the_list_and_twice_counts_once(
 def test_the_asker_cannot_vote_for_their_own_question(client, course, learner):
     question = make_question(course, learner)
     login(client, learner)
+    response = client.post(
+        reverse("question_vote", args=[course.slug, question.pk]),
+        {"vote": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Redirect"] == question.get_absolute_url()
     response = client.post(
         reverse("question_vote", args=[course.slug, question.pk]),
         {"vote": "1"},
@@ -493,3 +506,18 @@ def test_a_superuser_can_repair_posts_in_the_admin(
         assert client.get(url).status_code == 200
     url = reverse("admin:discussions_question_change", args=[question.pk])
     assert client.get(url).status_code == 200
+
+
+def test_a_staff_answer_is_marked_and_staff_do_not_vote(
+    client, course, learner, classmate, staff
+):
+    question = make_question(course, learner)
+    make_answer(question, staff, body="From the teaching team")
+    make_answer(question, classmate, body="From a classmate")
+    body = login(client, learner).get(question.get_absolute_url()).content.decode()
+    assert body.count('<span class="badge">Staff</span>') == 1
+    response = login(client, staff).post(
+        reverse("question_vote", args=[course.slug, question.pk]), {"vote": "1"}
+    )
+    assert response.status_code == 302
+    assert not Vote.objects.exists()

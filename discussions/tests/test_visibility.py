@@ -196,6 +196,7 @@ def test_who_may_do_what(course, learner, classmate, staff, applicant, other_sta
     assert not rules.may_take_part(other_staff, course)
     assert rules.may_vote(classmate, question)
     assert not rules.may_vote(learner, question)  # the asker has it already
+    assert not rules.may_vote(staff, question)  # the count is of learners
     assert rules.may_mark_solved(learner, question)
     assert rules.may_mark_solved(staff, question)
     assert not rules.may_mark_solved(classmate, question)
