@@ -29,7 +29,9 @@ def _visible_question(request: HttpRequest, course: Course, question_id: int):
     )
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
+def back_to(request: HttpRequest, fallback: str) -> str:
+    """Where a form posted from a page returns: its `next` when it is a
+    page of this site, else `fallback`."""
     url = request.POST.get("next", "")
     if url and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -60,11 +62,11 @@ def question_follow(request: HttpRequest, course: Course, question_id: int):
                 "course": course,
                 "question": question,
                 "following": followed,
-                "next": _back(request, question.get_absolute_url()),
+                "next": back_to(request, question.get_absolute_url()),
             },
         )
     messages.success(request, message)
-    return redirect(_back(request, question.get_absolute_url()))
+    return redirect(back_to(request, question.get_absolute_url()))
 
 
 @course_learner_required
@@ -90,7 +92,7 @@ def category_follow(request: HttpRequest, course: Course) -> HttpResponse:
                 "course": course,
                 "category": value,
                 "following": follow,
-                "next": _back(request, reverse("question_list", args=[course.slug])),
+                "next": back_to(request, reverse("question_list", args=[course.slug])),
             },
         )
     messages.success(
@@ -100,7 +102,7 @@ def category_follow(request: HttpRequest, course: Course) -> HttpResponse:
         else _("You no longer follow this category."),
     )
     return redirect(
-        _back(
+        back_to(
             request, reverse("question_list", args=[course.slug]) + f"?category={value}"
         )
     )

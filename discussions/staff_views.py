@@ -12,13 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from courses.access import course_staff_required
 from courses.models import Course
 from discussions import following, moderation
+from discussions.follow_views import back_to
 from discussions.models import (
     Answer,
     Category,
@@ -344,15 +345,6 @@ def moderation_log(request: HttpRequest, course: Course) -> HttpResponse:
 # The moderation endpoint -----------------------------------------------------
 
 
-def _back(request: HttpRequest, fallback: str) -> str:
-    url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return fallback
-
-
 @course_staff_required
 @require_POST
 def moderate(request: HttpRequest, course: Course, question_id: int) -> HttpResponse:
@@ -372,12 +364,12 @@ def moderate(request: HttpRequest, course: Course, question_id: int) -> HttpResp
     except ObjectDoesNotExist as missing:
         raise Http404 from missing
     action = request.POST.get("action", "")
-    back = _back(request, question.get_absolute_url())
+    back = back_to(request, question.get_absolute_url())
     if target.post is question and (
         action == ModerationLog.Action.DELETE or question.state == PostState.DELETED
     ):
         # a deleted question has no page: back to the list staff came from
-        back = _back(request, reverse("staff_questions", args=[course.slug]))
+        back = back_to(request, reverse("staff_questions", args=[course.slug]))
         if back == question.get_absolute_url():
             back = reverse("staff_questions", args=[course.slug])
     if action in moderation.CONFIRMED_ACTIONS and not request.POST.get("confirmed"):

@@ -132,6 +132,12 @@ def test_a_guarded_question_never_reaches_another_learner(
         assert "SECRET" not in body
         assert "Lecture 2: Homework (1)" not in body
         assert "All (0)" in body
+        fragment = client.get(
+            url,
+            {"after": "1.99.999999"},
+            headers={"HX-Request": "true", "HX-Target": "more"},
+        ).content.decode()
+        assert "SECRET" not in fragment
     assert client.get(guarded.get_absolute_url()).status_code == 404
     url = reverse("discussion_attachment", args=[course.slug, attachment.pk])
     assert client.get(url).status_code == 404
