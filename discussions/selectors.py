@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, Value, When
 
 from courses.models import Course, Lecture
+from discussions import search
 from discussions.models import (
     Answer,
     Attachment,
@@ -32,6 +33,11 @@ class ListFilters:
     mine: bool = False
     unanswered: bool = False
     sort: str = Sort.TOP
+    query: str = ""  # search words (`discussions.search`)
+
+    @property
+    def search_terms(self) -> list[str]:
+        return search.terms_of(self.query)
 
 
 def visible_questions(course: Course, user, now: datetime, *, is_staff: bool):
@@ -60,6 +66,8 @@ def question_page(
         questions = questions.filter(author=user)
     if filters.unanswered:
         questions = questions.filter(answers_count=0)
+    if filters.query:
+        questions = search.search(questions, filters.query)
     if filters.sort == Sort.NEW:
         questions = questions.order_by("-id")
         position = _parse_cursor(after, parts=1)

@@ -6,6 +6,11 @@ urlpatterns = [
     path("courses/<slug:slug>/questions/", views.question_list, name="question_list"),
     path("courses/<slug:slug>/questions/ask/", views.question_ask, name="question_ask"),
     path(
+        "courses/<slug:slug>/questions/similar/",
+        views.question_similar,
+        name="question_similar",
+    ),
+    path(
         "courses/<slug:slug>/questions/<int:pk>/",
         views.question_detail,
         name="question_detail",
@@ -39,5 +44,10 @@ urlpatterns = [
         "courses/<slug:slug>/questions/attachments/<int:pk>/",
         views.attachment_file,
         name="discussion_attachment",
+    ),
+    path(
+        "staff/<slug:slug>/questions/<int:pk>/merge/",
+        views.staff_question_merge,
+        name="staff_question_merge",
     ),
 ]

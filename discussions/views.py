@@ -9,14 +9,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from courses.access import course_learner_required
+from courses.access import course_learner_required, course_staff_required
 from courses.models import Course, CourseRole, Lecture
-from discussions import following, rules, selectors, services
+from discussions import following, rules, search, selectors, services
 from discussions.forms import AnswerForm, AskForm, CommentForm
+from discussions.merge import (
+    MergeRefused,
+    merge_counts,
+    merge_refusal,
+    question_merge,
+)
 from discussions.models import (
+    TITLE_MAX_LENGTH,
     Answer,
     Category,
     PostState,
@@ -24,7 +31,12 @@ from discussions.models import (
     guarded_category_keys,
 )
 from discussions.services import DiscussionError
-from lms.partials import render_partial
+from lms.partials import render_partial, wants_partial
+from lms.ratelimit import is_rate_limited
+
+# Similar questions fetched per learner per minute (typing, debounced, asks
+# about one a second at most).
+SIMILAR_PER_MINUTE = 60
 
 
 class _Viewer:
@@ -59,6 +71,7 @@ def _list_filters(request: HttpRequest) -> selectors.ListFilters:
         mine=request.GET.get("mine") == "1",
         unanswered=request.GET.get("unanswered") == "1",
         sort=sort if sort == selectors.Sort.NEW else selectors.Sort.TOP,
+        query=search.clean_query(request.GET.get("q")),
     )
 
 
@@ -92,6 +105,7 @@ def question_list(request: HttpRequest, course: Course) -> HttpResponse:
         "next_url": next_url,
         "is_staff": viewer.is_staff,
         "may_ask": rules.may_take_part(viewer.user, course),
+        "ask_query": urlencode({"title": filters.query}),
         "following_category": filters.category is not None
         and following.follows_category(
             user=viewer.user, course=course, category=filters.category
@@ -109,15 +123,31 @@ def question_ask(request: HttpRequest, course: Course) -> HttpResponse:
     guarded = guarded_category_keys(course, viewer.now, viewer_id=viewer.user.pk)
     initial = {"category": request.GET.get("category", ""), "title": ""}
     initial["title"] = request.GET.get("title", "")[:200]
+    finding = request.method == "POST" and request.POST.get("action") == "similar"
+    if finding:
+        # "Find similar questions" without JavaScript: nothing is posted, the
+        # page comes back with the typed text and the similar questions.
+        initial = {**initial, **request.POST.dict()}
+        initial["title"] = initial["title"][:TITLE_MAX_LENGTH]
     form = AskForm(
-        request.POST or None,
+        None if finding else request.POST or None,
         request.FILES or None,
         categories=categories,
         guarded=guarded,
         initial=initial,
     )
+    _fetch_similar_as_typed(form, course)
+    similar = []
+    if initial["title"]:
+        similar = search.similar_questions(
+            user=viewer.user,
+            course=course,
+            title=initial["title"],
+            now=viewer.now,
+            is_staff=viewer.is_staff,
+        )
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and not finding:
         if form.is_valid():
             category = form.cleaned_data["category"]
             lecture = None
@@ -150,8 +180,54 @@ def question_ask(request: HttpRequest, course: Course) -> HttpResponse:
         "form": form,
         "guarded_labels": guarded_labels,
         "is_staff": viewer.is_staff,
+        "similar": similar,
+        "similar_searched": bool(initial["title"]),
     }
     return render(request, "discussions/ask.html", context, status=status)
+
+
+def _fetch_similar_as_typed(form: AskForm, course: Course) -> None:
+    """The title field asks for similar questions as the learner types
+    (debounced), into the region below it."""
+    form.fields["title"].widget.attrs.update(
+        {
+            "hx-get": reverse("question_similar", args=[course.slug]),
+            "hx-trigger": "input changed delay:400ms",
+            "hx-target": "#similar-questions",
+            "hx-swap": "outerHTML",
+            "hx-sync": "this:replace",
+            "aria-controls": "similar-questions",
+            "autocomplete": "off",
+        }
+    )
+
+
+@require_GET
+@course_learner_required
+def question_similar(request: HttpRequest, course: Course) -> HttpResponse:
+    """The ask page's similar questions for the title typed so far (an htmx
+    fragment; a plain request goes to the ask page with the title)."""
+    title = search.clean_query(request.GET.get("title"), limit=TITLE_MAX_LENGTH)
+    if not wants_partial(request):
+        ask = reverse("question_ask", args=[course.slug])
+        return redirect(f"{ask}?{urlencode({'title': title})}")
+    if is_rate_limited(
+        request, action="qa-similar", limit=SIMILAR_PER_MINUTE, period=60, per_user=True
+    ):
+        return HttpResponse(status=204)
+    viewer = _Viewer(request, course)
+    similar = search.similar_questions(
+        user=viewer.user,
+        course=course,
+        title=title,
+        now=viewer.now,
+        is_staff=viewer.is_staff,
+    )
+    return render(
+        request,
+        "discussions/ask.html#similar",
+        {"course": course, "similar": similar, "similar_searched": bool(title)},
+    )
 
 
 def _question_context(request, course, viewer, question, **forms) -> dict:
@@ -402,3 +478,80 @@ def list_url(course: Course, **params) -> str:
     url = reverse("question_list", args=[course.slug])
     params = {key: value for key, value in params.items() if value}
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def _merge_target(course: Course, raw: str | None) -> Question | None:
+    """The question staff typed or picked to merge into (its number)."""
+    try:
+        pk = int(raw or "")
+    except ValueError:
+        return None
+    return (
+        Question.objects.filter(course=course, pk=pk)
+        .exclude(state=PostState.DELETED)
+        .select_related("course", "lecture")
+        .first()
+    )
+
+
+@course_staff_required
+def staff_question_merge(request: HttpRequest, course: Course, pk: int) -> HttpResponse:
+    """Merge a duplicate into the original: pick the original (similar
+    questions are offered), see what moves, confirm."""
+    viewer = _Viewer(request, course)
+    duplicate = get_object_or_404(
+        Question.objects.exclude(state=PostState.DELETED).select_related(
+            "course", "lecture"
+        ),
+        course=course,
+        pk=pk,
+    )
+    # A picked similar question or a typed number (the first one given).
+    given = request.POST if request.method == "POST" else request.GET
+    raw = next((v.strip() for v in given.getlist("into") if v.strip()), "")
+    original = _merge_target(course, raw)
+    refusal = ""
+    if raw and original is None:
+        refusal = _("There is no question #%(number)s in this course.") % {
+            "number": raw[:12]
+        }
+    elif original is not None:
+        refusal = merge_refusal(duplicate=duplicate, original=original, now=viewer.now)
+    if request.method == "POST" and original is not None and not refusal:
+        try:
+            question_merge(
+                duplicate=duplicate,
+                original=original,
+                actor=request.user,
+                now=viewer.now,
+            )
+        except MergeRefused as error:
+            refusal = str(error)
+        else:
+            messages.success(
+                request,
+                _("Merged: “%(duplicate)s” now leads here, with its answers.")
+                % {"duplicate": duplicate.title},
+            )
+            return redirect(original)
+    candidates = [
+        question
+        for question in search.similar_questions(
+            user=viewer.user,
+            course=course,
+            title=duplicate.title,
+            now=viewer.now,
+            is_staff=True,
+        )
+        if question.pk != duplicate.pk
+    ]
+    context = {
+        "course": course,
+        "duplicate": duplicate,
+        "original": original if not refusal else None,
+        "refusal": refusal,
+        "candidates": candidates,
+        "moves": merge_counts(duplicate) if original and not refusal else None,
+    }
+    status = 400 if refusal else 200
+    return render(request, "discussions/merge.html", context, status=status)

@@ -178,6 +178,7 @@ def fill(route: str, name: str, world) -> str:
         "question_solve": world.question.pk,
         "answer_endorse": world.answer.pk,
         "discussion_attachment": world.attachment.pk,
+        "staff_question_merge": world.question.pk,
     }
     values = {
         "slug": world.course.slug,
