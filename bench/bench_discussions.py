@@ -54,7 +54,7 @@ from accounts.models import User
 from courses.models import Course
 from discussions.models import Question
 
-TRIGRAM = importlib.import_module("discussions.migrations.0100_search_trigram_indexes")
+TRIGRAM = importlib.import_module("discussions.migrations.0002_search_trigram_indexes")
 SMOKE = bool(os.environ.get("BENCH_SMOKE"))
 SLUG = "bench-qa"
 LEARNERS = 100 if SMOKE else 2000

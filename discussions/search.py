@@ -8,7 +8,7 @@ learner.
 On PostgreSQL each word of the query is a `LIKE` (no letter case, as in
 Japanese) or `ILIKE` (English) against the columns, which pg_trgm's GIN
 indexes answer for words of three characters or more (migration
-`0100_search_trigram_indexes`; the databases' `C.UTF-8` character type makes
+`0002_search_trigram_indexes`; the databases' `C.UTF-8` character type makes
 kanji and kana word characters, so Japanese text has trigrams too). A word
 of two characters ("勾配") has no trigram and is found by scanning the
 course's questions; `bench/bench_discussions.py` measures both. SQLite, for
