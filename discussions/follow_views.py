@@ -31,9 +31,10 @@ def _visible_question(request: HttpRequest, course: Course, question_id: int):
 
 def back_to(request: HttpRequest, fallback: str) -> str:
     """Where a form posted from a page returns: its `next` when it is a
-    page of this site, else `fallback`."""
+    page of this site (an absolute path: `redirect()` would take a bare word
+    for a view name), else `fallback`."""
     url = request.POST.get("next", "")
-    if url and url_has_allowed_host_and_scheme(
+    if url.startswith("/") and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return url

@@ -7,7 +7,15 @@ from django.template import Context
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
-from discussions.models import Answer, PostState, Question, spoiler_guarded_q
+from discussions import rules
+from discussions.models import (
+    Answer,
+    Category,
+    PostState,
+    Question,
+    Topic,
+    spoiler_guarded_q,
+)
 
 
 def faq_questions(*, user, course, lecture, now, is_staff: bool):
@@ -43,7 +51,8 @@ def lecture_faq(context: Context) -> SafeString:
             is_staff=is_staff,
         )
     )
-    if not questions:
+    may_ask = rules.may_take_part(request.user, course)
+    if not questions and not may_ask:
         return SafeString("")
     # the answer shown: endorsed first, else the one the asker marked solved
     answers = {}
@@ -65,6 +74,8 @@ def lecture_faq(context: Context) -> SafeString:
             "course": course,
             "lecture": lecture,
             "faq": [{"question": q, "answer": answers.get(q.pk)} for q in questions],
+            "may_ask": may_ask,
+            "category": Category(Topic.LECTURE, lecture.number).key,
         }
     )
     template = context.template.engine.get_template("discussions/lecture_faq.html")

@@ -463,3 +463,19 @@ def test_a_learner_cannot_hide_an_answer_or_a_comment(
     assert response.status_code == 403
     assert type(post).objects.get(pk=post.pk).state == PostState.VISIBLE
     assert not ModerationLog.objects.exists()
+
+
+def test_the_lecture_page_leads_to_its_questions_and_the_ask_form_filed_under_it(
+    client, course, classmate, question
+):
+    lecture = course.lectures.get(number=1)
+    client.force_login(classmate)
+    page = client.get(lecture.get_absolute_url()).content.decode()
+    list_url = reverse("question_list", args=[course.slug]) + "?category=lecture-1"
+    ask_url = reverse("question_ask", args=[course.slug]) + "?category=lecture-1"
+    assert f'href="{list_url}"' in page and f'href="{ask_url}"' in page
+    assert question.title in client.get(list_url).content.decode()
+    ask = client.get(ask_url).content.decode()
+    assert 'value="lecture-1" selected' in ask
+    client.logout()  # a visitor who may not take part gets no link
+    assert ask_url not in client.get(lecture.get_absolute_url()).content.decode()
