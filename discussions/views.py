@@ -335,18 +335,7 @@ def question_comment(request: HttpRequest, course: Course, pk: int) -> HttpRespo
     in the form: an answer of this question the viewer can see)."""
     viewer = _Viewer(request, course)
     question = _get_question(viewer, course, pk)
-    answer = None
-    if request.POST.get("answer"):
-        answer = (
-            Answer.objects.visible_to(
-                viewer.user, course, viewer.now, is_staff=viewer.is_staff
-            )
-            .filter(question=question, pk=_int(request.POST["answer"]))
-            .select_related("question__course")
-            .first()
-        )
-        if answer is None:
-            raise Http404
+    answer = _posted_answer(request, viewer, course, question)
     form = CommentForm(request.POST)
     anchor = f"answer-{answer.pk}" if answer else "comments"
     if not form.is_valid():
@@ -369,6 +358,26 @@ def question_comment(request: HttpRequest, course: Course, pk: int) -> HttpRespo
 
 def _int(value: str) -> int:
     return int(value) if value.isdigit() else 0
+
+
+def _posted_answer(
+    request: HttpRequest, viewer: _Viewer, course: Course, question: Question
+) -> Answer | None:
+    """The form's `answer`: None when the form names none, else an answer of
+    this question the viewer can see, or 404."""
+    if not request.POST.get("answer"):
+        return None
+    answer = (
+        Answer.objects.visible_to(
+            viewer.user, course, viewer.now, is_staff=viewer.is_staff
+        )
+        .filter(question=question, pk=_int(request.POST["answer"]))
+        .select_related("question__course")
+        .first()
+    )
+    if answer is None:
+        raise Http404
+    return answer
 
 
 @require_POST
@@ -430,17 +439,7 @@ def question_solve(request: HttpRequest, course: Course, pk: int) -> HttpRespons
     """The asker marks the answer that solved it (`answer`), or none."""
     viewer = _Viewer(request, course)
     question = _get_question(viewer, course, pk)
-    answer = None
-    if request.POST.get("answer"):
-        answer = (
-            Answer.objects.visible_to(
-                viewer.user, course, viewer.now, is_staff=viewer.is_staff
-            )
-            .filter(question=question, pk=_int(request.POST["answer"]))
-            .first()
-        )
-        if answer is None:
-            raise Http404
+    answer = _posted_answer(request, viewer, course, question)
     try:
         services.question_mark_solved(
             question=question, actor=viewer.user, answer=answer
