@@ -30,6 +30,7 @@ from discussions.models import (
     Report,
     spoiler_guarded_q,
 )
+from lms.keyset import keyset_page
 
 PAGE_SIZE = 50
 WAITING, ANSWERED = "w", "a"
@@ -199,6 +200,17 @@ def post_item(*, question=None, answer=None, comment=None) -> dict:
     }
 
 
+def _newest_first(request: HttpRequest, rows, query: dict) -> tuple[list, str]:
+    """A page of `rows`, newest first (`lms.keyset`), and the link to the
+    next one keeping the list's `query`."""
+    page = keyset_page(
+        rows, keys=[("pk", True)], size=PAGE_SIZE, after=request.GET.get("after")
+    )
+    if not page.has_next:
+        return page.rows, ""
+    return page.rows, "?" + urlencode(query | {"after": page.next_cursor})
+
+
 def _open_reports(course: Course) -> int:
     return Report.objects.filter(
         moderation.reports_of(course), resolved_at__isnull=True
@@ -240,18 +252,9 @@ def reports(request: HttpRequest, course: Course) -> HttpResponse:
         Report.objects.filter(moderation.reports_of(course))
         .filter(resolved_at__isnull=not handled)
         .select_related("reporter", "resolved_by")
-        .order_by("-id")
     )
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        found = found.filter(id__lt=int(after))
-    rows = list(found[: PAGE_SIZE + 1])
-    _load_reported_posts(rows[:PAGE_SIZE])
-    query = {"handled": "1"} if handled else {}
-    next_url = ""
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        next_url = "?" + urlencode(query | {"after": rows[-1].pk})
+    rows, next_url = _newest_first(request, found, {"handled": "1"} if handled else {})
+    _load_reported_posts(rows)
     return render(
         request,
         "discussions/staff_reports.html",
@@ -310,15 +313,9 @@ def moderation_log(request: HttpRequest, course: Course) -> HttpResponse:
     )
     if request.GET.get("deleted") == "1":
         entries = entries.filter(action=ModerationLog.Action.DELETE)
-    after = request.GET.get("after", "")
-    if after.isdigit():
-        entries = entries.filter(id__lt=int(after))
-    rows = list(entries[: PAGE_SIZE + 1])
-    next_url = ""
-    if len(rows) > PAGE_SIZE:
-        rows = rows[:PAGE_SIZE]
-        query = {"deleted": "1"} if request.GET.get("deleted") == "1" else {}
-        next_url = "?" + urlencode(query | {"after": rows[-1].pk})
+    rows, next_url = _newest_first(
+        request, entries, {"deleted": "1"} if request.GET.get("deleted") == "1" else {}
+    )
     return render(
         request,
         "discussions/staff_log.html",

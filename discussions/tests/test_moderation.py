@@ -2,6 +2,8 @@
 (nothing changes, nothing is logged), writes one audit row, and changes
 what learners see; reports reach the staff queue and are handled there."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -479,3 +481,29 @@ def test_the_lecture_page_leads_to_its_questions_and_the_ask_form_filed_under_it
     assert 'value="lecture-1" selected' in ask
     client.logout()  # a visitor who may not take part gets no link
     assert ask_url not in client.get(lecture.get_absolute_url()).content.decode()
+
+
+def test_next_walks_the_whole_log_and_reports_once_each_newest_first(
+    client, course, learner, classmate, staff
+):
+    question = make_question(course, learner, title="Paged")
+    for n in range(55):
+        Report.objects.create(reporter=classmate, question=question, reason=f"r{n}x")
+        ModerationLog.objects.create(
+            course=course, actor=staff, action="hide", question=question
+        )
+    client.force_login(staff)
+    for name in ("staff_question_reports", "staff_moderation_log"):
+        base = reverse(name, args=[course.slug])
+        url, pages, reasons = base, [], []
+        while url:
+            page = client.get(url).content.decode()
+            pages.append(page)
+            reasons += re.findall(r"\br(\d+)x\b", page)
+            found = re.search(r'<a href="(\?[^"]*after=[^"]+)">Next</a>', page)
+            url = base + found[1].replace("&amp;", "&") if found else ""
+        assert len(pages) == 2, name
+        if name == "staff_question_reports":  # newest first, each once
+            assert reasons == [str(n) for n in range(54, -1, -1)]
+    # an edited cursor gives the first page, not an error
+    assert client.get(base + "?after=99").status_code == 200
