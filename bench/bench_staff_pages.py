@@ -4,12 +4,14 @@ sort, and a page deep in the list), the applications page, the summaries
 review queue and the homework results page.
 
     DATABASE_URL=… python bench/bench_staff_pages.py [--learners 4000,20000,100000]
-        [--samples 10] [--smoke] [--reuse]
+        [--samples 10] [--smoke] [--reuse] [--prepared] [--pages TEXT]
 
 Each size is its own seed_scale course (slug `pages-<size>`), so the larger
 courses' rows are in the tables while the smaller ones are measured too.
 `--reuse` keeps a course already seeded at that size (seeding 100,000 takes
-minutes). Before measuring: a fifth of the learners are "working", a tenth
+minutes); `--prepared` also skips the preparation below (a course a
+previous run left ready), and `--pages TEXT` measures only the pages whose
+name contains TEXT (while working on one page). Before measuring: a fifth of the learners are "working", a tenth
 turned back into pending applications, two completion tiers with records for
 every approved learner (complete when their totals reach the first tier),
 the dashboard totals refreshed, then ANALYZE.
@@ -59,9 +61,11 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def prepare(size: int, *, lectures: int, reuse: bool) -> Course:
+def prepare(size: int, *, lectures: int, reuse: bool, prepared: bool) -> Course:
     slug = f"pages-{size}"
     course = Course.objects.filter(slug=slug).first()
+    if prepared and course and CompletionTier.objects.filter(course=course).exists():
+        return course
     if not (
         reuse and course and Enrollment.objects.filter(course=course).count() == size
     ):
@@ -222,17 +226,26 @@ def p95(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=20, method="inclusive")[18]
 
 
-def measure(course: Course, *, lectures: int, samples: int) -> dict[str, dict]:
+def measure(
+    course: Course, *, lectures: int, samples: int, only: str = ""
+) -> dict[str, dict]:
     staff = CourseRole.objects.filter(course=course).select_related("user").first()
     client = Client(headers={"host": "127.0.0.1"})
     client.force_login(staff.user)
     pages = urls(course, lectures=lectures)
-    first = f"/staff/{course.slug}/completion/?sort=-points"
-    pages.append(("dashboard all, sort -points, 20 pages in", deep(client, first, 20)))
-    apps = f"/staff/{course.slug}/applications/?sort=name"
-    pages.append(("applications, sort name, 20 pages in", deep(client, apps, 20)))
+    for name, first in (
+        (
+            "dashboard all, sort -points",
+            f"/staff/{course.slug}/completion/?sort=-points",
+        ),
+        ("applications, sort name", f"/staff/{course.slug}/applications/?sort=name"),
+    ):
+        if only in f"{name}, 20 pages in":
+            pages.append((f"{name}, 20 pages in", deep(client, first, 20)))
     results = {}
     for name, url in pages:
+        if only not in name:
+            continue
         response = client.get(url)
         assert response.status_code == 200, (url, response.status_code)
         durations, cpu, database = [], [], []
@@ -295,6 +308,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=10)
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--prepared", action="store_true")
+    parser.add_argument("--pages", default="")
     args = parser.parse_args()
     smoke = args.smoke or bool(os.environ.get("BENCH_SMOKE"))
     sizes = [40, 200] if smoke else [int(n) for n in args.learners.split(",")]
@@ -303,8 +318,12 @@ def main() -> None:
     by_size = {}
     for size in sizes:
         log(f"{size:,} learners")
-        course = prepare(size, lectures=lectures, reuse=args.reuse)
-        by_size[size] = measure(course, lectures=lectures, samples=samples)
+        course = prepare(
+            size, lectures=lectures, reuse=args.reuse, prepared=args.prepared
+        )
+        by_size[size] = measure(
+            course, lectures=lectures, samples=samples, only=args.pages
+        )
     figures = make_figures(by_size, sizes)
     print(
         json.dumps(
