@@ -35,6 +35,7 @@ from completion.models import (
     PrintedName,
     final_decision,
     final_decision_sql,
+    final_outcome_q,
     new_recipient_salt,
     new_verification_code,
     tier_criteria,
@@ -364,11 +365,11 @@ def certificates_issue(
         records = (
             CompletionRecord.objects.annotate(**final_decision_sql())
             .filter(
+                final_outcome_q(Outcome.COMPLETE),
                 ~Exists(
                     Certificate.objects.filter(enrollment=OuterRef("enrollment_id"))
                 ),
                 course=course,
-                final_outcome=Outcome.COMPLETE,
             )
             .order_by("enrollment_id")
         )
@@ -432,7 +433,13 @@ def certificates_issue(
                     if connection.vendor == "postgresql"
                     else "json_object('serial', serial)"
                 ),
-                [CertificateEvent.Kind.ISSUED.value, course.pk, now],
+                # Adapted as the ORM stores it (on SQLite a bare datetime
+                # parameter is not the stored text and matched nothing).
+                [
+                    CertificateEvent.Kind.ISSUED.value,
+                    course.pk,
+                    connection.ops.adapt_datetimefield_value(now),
+                ],
             )
         CertificateSeries.objects.filter(pk=series.pk).update(
             next_number=F("next_number") + len(certificates)
