@@ -40,6 +40,7 @@ from completion.models import (
     CompletionRule,
     CompletionTier,
     final_decision_sql,
+    final_outcome_q,
 )
 from completion.rules import Metrics, rule_met, rule_value
 from courses.models import Course, Enrollment, Extension, Lecture
@@ -286,9 +287,10 @@ def recorded_tier_counts(course: Course) -> dict[int | None, int]:
     """Completing learners per final tier in the recorded decisions (the
     same final outcome the dashboard and certificates read)."""
     return dict(
-        CompletionRecord.objects.filter(course=course)
+        CompletionRecord.objects.filter(
+            final_outcome_q(Outcome.COMPLETE), course=course
+        )
         .annotate(**final_decision_sql())
-        .filter(final_outcome=Outcome.COMPLETE)
         .order_by()
         .values("final_tier")
         .annotate(n=Count("pk"))
@@ -430,9 +432,9 @@ def dashboard_rows(
         )
     )
     if outcome:
-        rows = rows.filter(final_outcome=outcome)
+        rows = rows.filter(final_outcome_q(outcome, "completion__"))
     if tier:
-        rows = rows.filter(final_tier=tier)
+        rows = rows.filter(completion__decision_tier=tier)
     if category:
         rows = rows.filter(category=category)
     if q:
