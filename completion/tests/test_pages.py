@@ -465,3 +465,44 @@ def test_only_course_admins_start_a_certification_run(
 
     assert refused.status_code == 403
     assert page.status_code == 200
+
+
+def test_outcome_and_tier_filters_read_the_final_decision_overrides_included(
+    client, course, tiers, staff, enrollments
+):
+    """Each filter shows exactly the learners whose final decision it names:
+    an override wins over the rules and brings its tier, and a learner the
+    rules never decided on (no record) is pending."""
+    basic, honors = tiers
+    computed, overridden, undecided, no_record = enrollments(4)
+    CompletionRecord.objects.create(
+        enrollment=computed, course=course, outcome="complete", tier=basic
+    )
+    record = CompletionRecord.objects.create(
+        enrollment=overridden, course=course, outcome="incomplete"
+    )
+    CompletionRecord.objects.create(enrollment=undecided, course=course)
+    # Staff overrule the rules after the record was written.
+    record.override_outcome, record.override_tier = "complete", honors
+    record.save()
+    client.force_login(staff)
+
+    def shown(query: str) -> set[int]:
+        page = client.get(f"/staff/llm/completion/?{query}").content.decode()
+        return {
+            e.pk
+            for e in (computed, overridden, undecided, no_record)
+            if e.user.email in page
+        }
+
+    assert shown("outcome=complete") == {computed.pk, overridden.pk}
+    assert shown("outcome=incomplete") == set()
+    assert shown("outcome=pending") == {undecided.pk, no_record.pk}
+    assert shown(f"tier={honors.pk}") == {overridden.pk}
+    assert shown(f"tier={basic.pk}") == {computed.pk}
+    assert shown(f"outcome=complete&tier={basic.pk}") == {computed.pk}
+    # Clearing the override hands the decision back to the rules.
+    record.override_outcome, record.override_tier = "", None
+    record.save()
+    assert shown("outcome=incomplete") == {overridden.pk}
+    assert shown(f"tier={honors.pk}") == set()
