@@ -75,6 +75,11 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        indexes = [
+            # Staff lists sorted by name (the applications page) walk this
+            # index and stop after a page, instead of sorting every learner.
+            models.Index(fields=["display_name"], name="user_by_display_name"),
+        ]
         verbose_name = _("user")
         verbose_name_plural = _("users")
 

@@ -383,6 +383,17 @@ class Enrollment(models.Model):
             models.Index(
                 fields=["course", "applied_at", "id"], name="enrollment_by_applied"
             ),
+            # The applications page's other keyset orders: by status (newest
+            # first within one, which also serves a status filter in the
+            # default order) and by affiliation.
+            models.Index(
+                fields=["course", "status", "-applied_at", "-id"],
+                name="enrollment_by_status",
+            ),
+            models.Index(
+                fields=["course", "affiliation", "id"],
+                name="enrollment_by_affiliation",
+            ),
             models.Index(fields=["notice_job", "notice_state"]),
             # The dashboard's sorts (keyset pages: the total, then the id).
             models.Index(

@@ -72,14 +72,16 @@ def applications(request: HttpRequest, course: Course) -> HttpResponse:
         before=request.GET.get("before"),
     )
     job = Job.of_course(course, request.GET.get("job"))
+    counts = selectors.application_counts(course=course)
     context = {
         "course": course,
         "filter_form": filter_form,
         "filters": filters,
         "page": page,
         "count": estimated_count(rows),
-        "counts": selectors.application_counts(course=course),
-        "approved": course.approved_count(),
+        "counts": counts,
+        # The status counts already hold it (a second count read them again).
+        "approved": counts[Enrollment.Status.APPROVED],
         "job": job,
         "questions": list(course.application_questions.all()),
         "filter_query": urlencode({k: v for k, v in filters.items() if v}),

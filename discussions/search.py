@@ -32,6 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from discussions.models import Answer, PostState, Question
+from lms.search import contains
 
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 5
@@ -67,26 +68,6 @@ def terms_of(query: str) -> list[str]:
     return terms[:MAX_TERMS]
 
 
-class _Like(Lookup):
-    """`lhs LIKE '%term%'` or, for a term with letter case, `ILIKE`: both
-    answered by a plain `gin_trgm_ops` index. (Django's `icontains` writes
-    `UPPER(col) LIKE UPPER(...)`, which needs an index on `UPPER(col)`, and
-    upper-casing every Japanese body cost twice the time of `LIKE` when a
-    two-character word has to scan.)"""
-
-    lookup_name = "koza_like"
-
-    def __init__(self, lhs, term: str):
-        self.case_insensitive = term.lower() != term.upper()
-        super().__init__(lhs, Value(f"%{_escape_like(term)}%"))
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        operator = "ILIKE" if self.case_insensitive else "LIKE"
-        return f"{lhs} {operator} {rhs}", [*lhs_params, *rhs_params]
-
-
 class _WordSimilar(Lookup):
     """`title %> 'typed'`: pg_trgm's word similarity above its threshold,
     answered by the title's `gin_trgm_ops` index (a bare `word_similarity()`
@@ -100,34 +81,23 @@ class _WordSimilar(Lookup):
         return f"{lhs} %%> {rhs}", [*lhs_params, *rhs_params]
 
 
-def _escape_like(term: str) -> str:
-    """`%`, `_` and the escape character itself match as typed."""
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _contains(field: str, term: str) -> Q:
-    if connection.vendor == "postgresql":
-        return Q(_Like(F(field), term))
-    return Q(**{f"{field}__icontains": term})
-
-
 def _term_q(term: str) -> Q:
     """A question containing `term` in its title, its body or one of its
     visible answers (hidden and deleted answers are nobody's search hit)."""
     in_answers = Answer.objects.filter(
-        _contains("body", term), state=PostState.VISIBLE
+        contains("body", term), state=PostState.VISIBLE
     ).values("question_id")
     if len(term) < 3:
         # No trigram to look up: every row is read anyway, and ORed on the
         # list's own order the page stops at its 30th match.
-        return _contains("title", term) | _contains("body", term) | Q(pk__in=in_answers)
+        return contains("title", term) | contains("body", term) | Q(pk__in=in_answers)
     # One UNION of three index scans: an OR of the three conditions cannot
     # use the indexes together, and scanned the course for a rare word.
     matches = (
-        Question.objects.filter(_contains("title", term))
+        Question.objects.filter(contains("title", term))
         .values("pk")
         .union(
-            Question.objects.filter(_contains("body", term)).values("pk"),
+            Question.objects.filter(contains("body", term)).values("pk"),
             in_answers,
         )
     )

@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 from html import unescape
 
 import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from courses.models import Enrollment, NoticeState
 from lms.models import Job
@@ -376,3 +378,117 @@ def test_the_applications_csv_is_staff_only(client, learner):
     client.force_login(learner)
 
     assert client.get("/staff/llm/applications.csv").status_code in (403, 404)
+
+
+@pytest.mark.parametrize("q", ["ada", "LOVEL", "Ad", "a.l@UNI", "kyoto UNIV"])
+def test_search_finds_an_applicant_by_part_of_name_email_or_affiliation_in_any_case(
+    client, staff, course, other_course, user_factory, q
+):
+    ada = user_factory(display_name="Ada Lovelace", email="ada.l@uni.example")
+    Enrollment.objects.create(course=course, user=ada, affiliation="Kyoto Univ.")
+    bob = user_factory(display_name="Bob", email="bob@corp.example")
+    Enrollment.objects.create(course=course, user=bob, affiliation="Osaka")
+    # The same name and affiliation in another course is not this list's row.
+    twin = user_factory(display_name="Ada Lovelace", email="twin@uni.example")
+    Enrollment.objects.create(course=other_course, user=twin, affiliation="Kyoto Univ.")
+    client.force_login(staff)
+
+    page = client.get(URL, {"q": q}).text
+
+    assert "ada.l@uni.example" in page
+    assert "bob@corp.example" not in page
+    assert "twin@uni.example" not in page
+
+
+def test_search_keeps_the_status_filter_and_the_sort(
+    client, staff, course, user_factory
+):
+    for name, status, affiliation in [
+        ("Kim A", "applied", "Tokyo"),
+        ("Kim B", "approved", "Tokyo"),
+        ("Lee", "applied", "Tokyo Tech"),
+        ("Kim C", "applied", ""),
+    ]:
+        Enrollment.objects.create(
+            course=course,
+            user=user_factory(display_name=name),
+            status=status,
+            affiliation=affiliation,
+        )
+    client.force_login(staff)
+
+    page = client.get(URL, {"q": "tokyo", "status": "applied", "sort": "name"}).text
+
+    assert page.index("Kim A") < page.index("Lee")
+    assert "Kim B" not in page and "Kim C" not in page
+
+
+@pytest.mark.parametrize(
+    ("sort", "key"),
+    [
+        ("name", lambda e: (e.user.display_name, e.pk)),
+        ("affiliation", lambda e: (e.affiliation, e.pk)),
+        ("status", lambda e: (e.status, -e.applied_at.timestamp(), -e.pk)),
+        ("-applied", lambda e: (-e.applied_at.timestamp(), -e.pk)),
+    ],
+)
+def test_every_sort_pages_through_ties_in_id_order_without_skipping_anyone(
+    client, staff, course, user_factory, sort, key
+):
+    """120 applications sharing four names, three affiliations, two
+    statuses and two times: the pages, read with Next, are the whole list
+    in the sort's order with the id breaking ties, each row once."""
+    now = timezone.now()
+    for i in range(120):
+        Enrollment.objects.create(
+            course=course,
+            user=user_factory(display_name=f"Twin {i % 4}", email=f"t{i}@ex.example"),
+            affiliation=["Kyoto", "", "Osaka"][i % 3],
+            status=["applied", "waitlisted"][i % 2],
+            applied_at=now - timedelta(days=i % 2),
+        )
+    everyone = Enrollment.objects.filter(course=course).select_related("user")
+    expected = [e.pk for e in sorted(everyone, key=key)]
+    client.force_login(staff)
+
+    seen, url = [], f"{URL}?sort={sort}"
+    while url:
+        page = client.get(url)
+        seen += [
+            int(pk) for pk in re.findall(r'name="selected" value="(\d+)"', page.text)
+        ]
+        url = _link(page, "next")
+
+    assert seen == expected
+
+
+def test_deciding_all_applications_matching_a_search_decides_only_those(
+    client, staff, course, other_course, user_factory
+):
+    found = [
+        Enrollment.objects.create(
+            course=course, user=user_factory(display_name="Kato Yui")
+        ),
+        Enrollment.objects.create(
+            course=course, user=user_factory(), affiliation="KATO Lab"
+        ),
+    ]
+    missed = Enrollment.objects.create(
+        course=course, user=user_factory(display_name="Sato")
+    )
+    elsewhere = Enrollment.objects.create(
+        course=other_course, user=user_factory(display_name="Kato Ren")
+    )
+    client.force_login(staff)
+
+    client.post(
+        f"{URL}decide/",
+        {"decision": "waitlisted", "scope": "filter", "q": "kato", "confirmed": "1"},
+    )
+
+    assert {e.pk for e in Enrollment.objects.filter(status="waitlisted")} == {
+        e.pk for e in found
+    }
+    missed.refresh_from_db()
+    elsewhere.refresh_from_db()
+    assert missed.status == elsewhere.status == "applied"

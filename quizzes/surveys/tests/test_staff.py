@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from courses.models import Enrollment
-from quizzes.surveys.models import SurveyCourseSettings, SurveyResponse
+from quizzes.surveys.models import Survey, SurveyCourseSettings, SurveyResponse
 from quizzes.surveys.selectors import counted_survey_responses, rating_distribution
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,41 @@ def test_plain_staff_cannot_change_the_completion_setting(client, staff, course)
     )
     assert response.status_code == 403
     assert not SurveyCourseSettings.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "q", ["ATTENTION heads", "注意機構", "Grace H", "grace@UNI", "MULTI-HEAD"]
+)
+def test_the_review_queue_search_finds_a_summary_by_its_text_or_its_learner(
+    client, settings, staff, survey, course, user_factory, q
+):
+    settings.LANGUAGE_CODE = "en"
+    grace = user_factory(email="grace@uni.example", display_name="Grace Hopper")
+    alan = user_factory(email="alan@corp.example", display_name="Alan")
+    for user, summary in [
+        (grace, "Multi-head attention heads and 注意機構 were the core."),
+        (alan, "Tokenization and embeddings."),
+    ]:
+        Enrollment.objects.create(user=user, course=course, status="approved")
+        SurveyResponse.objects.create(
+            survey=survey, user=user, summary=summary, summary_chars=len(summary)
+        )
+    # The same learner's summary of another week is not in this week's queue.
+    other_week = Survey.objects.create(
+        lecture=course.lectures.get(number=3),
+        due_at=survey.due_at,
+        summary_min_chars=20,
+        published=True,
+    )
+    SurveyResponse.objects.create(
+        survey=other_week, user=grace, summary="Week 3: attention heads again."
+    )
+    client.force_login(staff)
+    url = reverse("staff_survey_summaries", args=["llm", 2])
+
+    page = client.get(url, {"q": q}).text
+
+    assert "Multi-head attention heads" in page
+    assert "Tokenization" not in page
+    assert "Week 3" not in page
+    assert "1 summary" in page
