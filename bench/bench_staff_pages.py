@@ -51,7 +51,7 @@ from completion.models import CompletionRecord, CompletionRule, CompletionTier
 from completion.totals import dashboard_totals_refresh
 from courses.models import Course, CourseRole, Enrollment
 from quizzes.homework.models import Homework
-from quizzes.homework.services import GRADE_SQL
+from quizzes.homework.services import GRADE_SQL, homework_item_analysis_store
 
 TARGET_MS = 300
 LECTURES = 15
@@ -65,6 +65,7 @@ def prepare(size: int, *, lectures: int, reuse: bool, prepared: bool) -> Course:
     slug = f"pages-{size}"
     course = Course.objects.filter(slug=slug).first()
     if prepared and course and CompletionTier.objects.filter(course=course).exists():
+        keep_item_analyses(course)  # a course prepared before grading kept them
         return course
     if not (
         reuse and course and Enrollment.objects.filter(course=course).count() == size
@@ -129,8 +130,9 @@ def prepare(size: int, *, lectures: int, reuse: bool, prepared: bool) -> Course:
 
 def grade_past_weeks(course: Course) -> None:
     """Scores for the past weeks (what staff see after the deadlines), with
-    grading's own statement (`GRADE_SQL`) over each homework at once; the
-    grading job's chunks, progress and notifications are bench_grading's."""
+    grading's own statement (`GRADE_SQL`) over each homework at once, then
+    what the grading job leaves besides (`keep_item_analyses`); the job's
+    chunks, progress and notifications are bench_grading's."""
     start = time.perf_counter()
     now = timezone.now()
     for homework in Homework.objects.filter(lecture__course=course, due_at__lt=now):
@@ -139,7 +141,26 @@ def grade_past_weeks(course: Course) -> None:
             cursor.execute(
                 GRADE_SQL, [homework.key_version, now, cap, cap, homework.pk, 0, 2**62]
             )
+    keep_item_analyses(course)
     log(f"graded the past weeks in {time.perf_counter() - start:.1f} s")
+
+
+def keep_item_analyses(course: Course) -> None:
+    """The end of a grading run for each graded past week that has no item
+    analysis yet: the homework marked graded and its item analysis kept
+    (grading's own `homework_item_analysis_store`)."""
+    start = time.perf_counter()
+    now = timezone.now()
+    missing = Homework.objects.filter(
+        lecture__course=course, due_at__lt=now, item_analysis__isnull=True
+    )
+    for homework in missing:
+        Homework.objects.filter(pk=homework.pk).update(
+            graded_key_version=homework.key_version, graded_at=now
+        )
+        homework.graded_key_version = homework.key_version
+        homework_item_analysis_store(homework=homework)
+    log(f"kept the item analyses in {time.perf_counter() - start:.1f} s")
 
 
 def urls(course: Course, *, lectures: int) -> list[tuple[str, str]]:

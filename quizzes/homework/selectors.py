@@ -1,16 +1,21 @@
 """Homework reads: the learner's page and the staff's figures."""
 
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Count, Q, Value
 from django.db.models.functions import TruncHour
+from django.utils import timezone
 
 from courses.models import ACCEPTING_WINDOWS, Enrollment
 from quizzes.homework.models import (
+    Choice,
     DraftAnswer,
     Homework,
+    ItemAnalysis,
+    Question,
     Submission,
     SubmissionAnswer,
     shuffle_for_learner,
@@ -147,66 +152,116 @@ def homework_score_distribution(*, homework: Homework) -> list[dict]:
     return [{"score": s, "count": counts.get(s, 0)} for s in range(max_score + 1)]
 
 
-def point_biserial(item: list[int], totals: list[float]) -> float | None:
-    """r_pb = (M1 - M0) / s * sqrt(p q), s the population SD of the totals.
-    None when it is undefined (everyone right or wrong, or no spread)."""
-    n = len(totals)
-    if n == 0:
+def point_biserial(
+    *, submissions: int, right: int, right_totals: int, totals: int, squares: int
+) -> float | None:
+    """The point-biserial correlation of an item with the raw total, from
+    sums: n submissions, `right` of them right on the item, `right_totals`
+    the sum of their totals, `totals` and `squares` the sum of all totals
+    and of their squares. r_pb = (M1 - M0) / s * sqrt(p q), s the population
+    SD of the totals, is Pearson's r with a 0/1 item:
+    (n R - k T) / sqrt(k (n - k) (n Q - T^2)), whose parts are integers, so
+    "no spread" is exactly zero. None when it is undefined (everyone right
+    or wrong, or no spread)."""
+    n, k = submissions, right
+    spread = n * squares - totals * totals
+    if k == 0 or k == n or spread <= 0:
         return None
-    right = [t for i, t in zip(item, totals, strict=True) if i]
-    wrong = [t for i, t in zip(item, totals, strict=True) if not i]
-    if not right or not wrong:
-        return None
-    mean = sum(totals) / n
-    sd = math.sqrt(sum((t - mean) ** 2 for t in totals) / n)
-    if sd == 0:
-        return None
-    p = len(right) / n
-    return (
-        (sum(right) / len(right) - sum(wrong) / len(wrong))
-        / sd
-        * math.sqrt(p * (1 - p))
+    return (n * right_totals - k * totals) / math.sqrt(k * (n - k) * spread)
+
+
+# Per choice of the homework: how many picked it, and the sum of the raw
+# totals (number correct, no late cap) of those who did; one pass over the
+# homework's answers, the total of each answer's submission by a window.
+# Table names from the models; values are bound.
+_ITEM_TALLY_SQL = """
+SELECT choice_id, COUNT(*), SUM(total) FROM (
+    SELECT a.choice_id,
+           SUM(CASE WHEN c.is_correct THEN 1 ELSE 0 END)
+               OVER (PARTITION BY a.submission_id) AS total
+    FROM {answer} a
+    JOIN {choice} c ON c.id = a.choice_id
+    WHERE a.question_id IN (SELECT q.id FROM {question} q WHERE q.homework_id = %s)
+) AS answered
+GROUP BY choice_id
+"""
+
+
+def homework_item_tally(*, homework: Homework) -> ItemAnalysis:
+    """The item analysis's sums counted now, from every submission (an
+    unsaved `ItemAnalysis`): what grading stores and what the page counts
+    when nothing current is stored. Two aggregate queries."""
+    sql = _ITEM_TALLY_SQL.format(
+        answer=SubmissionAnswer._meta.db_table,
+        choice=Choice._meta.db_table,
+        question=Question._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [homework.pk])
+        choices = {
+            str(choice_id): [picks, int(totals)]
+            for choice_id, picks, totals in cursor.fetchall()
+        }
+    return ItemAnalysis(
+        homework=homework,
+        key_version=homework.key_version,
+        computed_at=timezone.now(),
+        submissions=Submission.objects.filter(homework=homework).count(),
+        choices=choices,
     )
 
 
-def homework_item_analysis(*, homework: Homework) -> list[dict]:
+def homework_item_analysis(*, homework: Homework) -> tuple[list[dict], datetime | None]:
     """Per question: share correct, how often each choice was picked, and the
     point-biserial correlation of the item with the raw total (number
-    correct, no late cap)."""
+    correct, no late cap); and when grading counted them, or None when
+    counted now. From the sums grading stored when they are current for the
+    homework (`ItemAnalysis`), else from `homework_item_tally`: the same
+    numbers either way, so the page only says when stored ones were counted."""
+    stored = ItemAnalysis.objects.filter(homework=homework).first()
+    if stored is not None and not stored.is_current_for(homework):
+        stored = None
+    tally = stored or homework_item_tally(homework=homework)
     questions = list(homework.questions.prefetch_related("choices"))
-    rows = SubmissionAnswer.objects.filter(submission__homework=homework).values_list(
-        "submission_id", "question_id", "choice_id", "choice__is_correct"
-    )
-    by_submission: dict[int, dict[int, bool]] = defaultdict(dict)
-    picks: Counter = Counter()
-    for submission_id, question_id, choice_id, is_correct in rows:
-        by_submission[submission_id][question_id] = is_correct
-        picks[choice_id] += 1
-    submission_ids = list(
-        Submission.objects.filter(homework=homework).values_list("id", flat=True)
-    )
-    totals = [sum(by_submission[s].values()) for s in submission_ids]
-    n = len(submission_ids)
+    n = tally.submissions
+
+    def sums(choice) -> tuple[int, int]:
+        return tuple(tally.choices.get(str(choice.pk), (0, 0)))
+
+    # Sum of totals = picks of right choices; sum of squared totals = the
+    # pickers' totals summed over right choices (each learner's total counted
+    # once per item they got right).
+    right_choices = [c for q in questions for c in q.choices.all() if c.is_correct]
+    totals = sum(sums(c)[0] for c in right_choices)
+    squares = sum(sums(c)[1] for c in right_choices)
     analysis = []
     for number, question in enumerate(questions, start=1):
-        item = [1 if by_submission[s].get(question.id) else 0 for s in submission_ids]
+        choices = list(question.choices.all())
+        right = sum(sums(c)[0] for c in choices if c.is_correct)
+        right_totals = sum(sums(c)[1] for c in choices if c.is_correct)
         analysis.append(
             {
                 "number": number,
                 "question": question,
-                "share_correct": (sum(item) / n) if n else None,
-                "discrimination": point_biserial(item, totals),
+                "share_correct": (right / n) if n else None,
+                "discrimination": point_biserial(
+                    submissions=n,
+                    right=right,
+                    right_totals=right_totals,
+                    totals=totals,
+                    squares=squares,
+                ),
                 "choices": [
                     {
                         "choice": choice,
-                        "count": picks[choice.id],
-                        "share": (picks[choice.id] / n) if n else 0,
+                        "count": sums(choice)[0],
+                        "share": (sums(choice)[0] / n) if n else 0,
                     }
-                    for choice in question.choices.all()
+                    for choice in choices
                 ],
             }
         )
-    return analysis
+    return analysis, stored.computed_at if stored else None
 
 
 def homework_score_rows(*, homework: Homework):

@@ -23,11 +23,13 @@ from quizzes.homework.models import (
     DraftAnswer,
     Homework,
     HomeworkDefaults,
+    ItemAnalysis,
     Question,
     Submission,
     SubmissionAnswer,
     revealed_to_learner_q,
 )
+from quizzes.homework.selectors import homework_item_tally
 
 GRADE_JOB = JobKind("homework_grade")
 
@@ -591,10 +593,15 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
             # the chunks done so far is graded. Counting them in the table
             # instead read the whole homework again after every chunk.
             job.progress_to(min(start + size, len(ids)))
-    # Only now is the homework graded: a half-run never looks finished.
-    Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
-        graded_key_version=key_version, graded_at=now
-    )
+    # Only now is the homework graded: a half-run never looks finished. The
+    # item analysis is counted in the same transaction, under the row lock
+    # the update takes (a submit or a key change marking the homework
+    # ungraded waits for it), so "graded" always comes with its own counts.
+    with transaction.atomic():
+        if Homework.objects.filter(pk=homework.pk, key_version=key_version).update(
+            graded_key_version=key_version, graded_at=now
+        ):
+            homework_item_analysis_store(homework=homework)
     if Homework.objects.revealed(now).filter(pk=homework.pk).exists():
         notify(  # once per homework: a regrade after a key change is silent
             # Not to a learner whose extension keeps the homework open: their
@@ -617,6 +624,24 @@ def homework_grade_all(*, homework_id: int, job: Job | None = None) -> dict:
     if job is not None:
         job.finish(result=result)
     return result
+
+
+def homework_item_analysis_store(*, homework: Homework) -> ItemAnalysis:
+    """Count the homework's item analysis from every submission and keep it
+    (`ItemAnalysis`, one row per homework). Its one writer: grading runs it
+    once every submission is graded, so the results page reads one row
+    instead of every answer. Counted under `homework.key_version`."""
+    tally = homework_item_tally(homework=homework)
+    stored, _created = ItemAnalysis.objects.update_or_create(
+        homework=homework,
+        defaults={
+            "key_version": tally.key_version,
+            "computed_at": tally.computed_at,
+            "submissions": tally.submissions,
+            "choices": tally.choices,
+        },
+    )
+    return stored
 
 
 def homework_start_grading(*, homework: Homework, user=None) -> Job:

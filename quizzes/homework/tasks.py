@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from lms.jobs import resumes
 from lms.models import Job
-from quizzes.homework.models import Homework, Submission
+from quizzes.homework.models import Homework, ItemAnalysis, Submission
 from quizzes.homework.services import (
     GRADE_JOB,
     homework_grade_all,
@@ -57,13 +57,17 @@ def homework_grade(*, homework_id: int, job_id: str | None = None) -> dict:
 )
 def homework_grade_due() -> int:
     """Every minute (beat): grade each homework whose reveal time has come and
-    that has anything ungraded or graded with an old key. This is both the
-    "grade at reveal" trigger and the sweep for lost tasks."""
+    that has anything ungraded or graded with an old key, or no item
+    analysis counted under its key (graded before grading kept one). This
+    is both the "grade at reveal" trigger and the sweep for lost tasks."""
     now = timezone.now()
     stale = Submission.objects.filter(homework=OuterRef("pk")).filter(
         Q(score__isnull=True)
         | Q(graded_key_version__isnull=True)
         | ~Q(graded_key_version=OuterRef("key_version"))
+    )
+    counted = ItemAnalysis.objects.filter(
+        homework=OuterRef("pk"), key_version=OuterRef("key_version")
     )
     # A grading job already queued or running is the job sweep's to resume
     # (lms.jobs) if its worker died; here only homework with no such job.
@@ -79,6 +83,7 @@ def homework_grade_due() -> int:
             Q(graded_key_version__isnull=True)
             | ~Q(graded_key_version=F("key_version"))
             | Q(Exists(stale))
+            | ~Q(Exists(counted))
         )
         .exclude(pk__in=running)
         .select_related("lecture__course")

@@ -291,6 +291,7 @@ def homework_results(request: HttpRequest, course: Course, number: int):
         .order_by("-created_at")
         .first()
     )
+    items, items_counted_at = selectors.homework_item_analysis(homework=homework)
     return render(
         request,
         "homework/results.html",
@@ -309,7 +310,8 @@ def homework_results(request: HttpRequest, course: Course, number: int):
             "over_time_chart": over_time_chart,
             "distribution": distribution,
             "distribution_chart": distribution_chart,
-            "items": selectors.homework_item_analysis(homework=homework),
+            "items": items,
+            "items_counted_at": items_counted_at,
             "job": job,
             "is_course_admin": course.is_admin(request.user),
         },

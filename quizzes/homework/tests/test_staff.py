@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from courses.models import Enrollment
 from lms.csv import csv_safe
-from quizzes.homework.models import DraftAnswer, Question
+from quizzes.homework.models import DraftAnswer, ItemAnalysis, Question
 from quizzes.homework.selectors import homework_item_analysis, point_biserial
 from quizzes.homework.services import homework_grade_all, homework_submit
 from quizzes.homework.tests.factories import answers_for, english, make_homework  # noqa: F401
@@ -40,6 +40,7 @@ def analysed(course, user_factory):
     _submit(homework, c, c_answers)
     _submit(homework, d, answers_for(homework, correct=0))
     homework_grade_all(homework_id=homework.pk)
+    homework.refresh_from_db()
     return homework
 
 
@@ -47,16 +48,21 @@ def test_point_biserial_matches_a_hand_computed_example():
     # totals 5,3,2,0: mean 2.5, population SD sqrt(3.25) = 1.80278;
     # right {5,3} mean 4, wrong {2,0} mean 1, p = q = .5:
     # r = (4 - 1) / 1.80278 * .5 = 0.83205
-    assert point_biserial([1, 1, 0, 0], [5, 3, 2, 0]) == pytest.approx(
+    sums = {"submissions": 4, "totals": 10, "squares": 25 + 9 + 4 + 0}
+    assert point_biserial(right=2, right_totals=8, **sums) == pytest.approx(
         0.83205, abs=1e-5
     )
-    assert point_biserial([1, 1, 1, 1], [5, 3, 2, 0]) is None
+    assert point_biserial(right=4, right_totals=10, **sums) is None
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["kept by grading", "counted now"])
 def test_item_analysis_reports_share_correct_choice_counts_and_discrimination(
-    analysed,
+    analysed, kept
 ):
-    items = homework_item_analysis(homework=analysed)
+    if not kept:
+        ItemAnalysis.objects.filter(homework=analysed).delete()
+    items, counted_at = homework_item_analysis(homework=analysed)
+    assert (counted_at is not None) == kept
     first, _second, _third, _fourth, fifth = items
     assert first["share_correct"] == 0.5
     assert first["discrimination"] == pytest.approx(0.83205, abs=1e-5)
