@@ -364,7 +364,7 @@ class Enrollment(models.Model):
     # The learner's totals as staff see them (graded homework points, weeks
     # passed, summaries that count), stored so the completion dashboard sorts
     # and pages 100,000 learners through an index. They are a copy: the one
-    # refresh path is completion.services.dashboard_totals_refresh (see there
+    # refresh path is completion.totals.dashboard_totals_refresh (see there
     # for when it runs); nothing else writes them.
     homework_points = models.PositiveIntegerField(_("homework points"), default=0)
     weeks_passed = models.PositiveSmallIntegerField(_("weeks passed"), default=0)

@@ -116,10 +116,13 @@ class RedisCache(DjangoRedisCache):
         self.breaker = CircuitBreaker.for_url(self._servers[0])
 
     def _call(self, method: str, fallback, *args, **kwargs):
+        return self._guarded(fallback, getattr(super(), method), *args, **kwargs)
+
+    def _guarded(self, fallback, function, *args, **kwargs):
         if self.breaker.is_open:
             return fallback
         try:
-            result = getattr(super(), method)(*args, **kwargs)
+            result = function(*args, **kwargs)
         except RedisError as exc:
             self.breaker.failed(exc, self.breaker_seconds)
             return fallback
@@ -166,7 +169,13 @@ class RedisCache(DjangoRedisCache):
         return self._call("set_many", list(data), data, timeout, version=version)
 
     def delete_many(self, keys, version=None):
-        self._call("delete_many", None, keys, version=version)
+        # Keys made without Django's memcached checks (a scan of every
+        # character of every key, which Redis does not need): forgetting
+        # 100,000 learners' bell counts after one bulk notification spent
+        # more time there than in Redis.
+        keys = [self.make_key(key, version=version) for key in keys]
+        if keys:
+            self._guarded(None, self._cache.delete_many, keys)
 
     def clear(self):
         return self._call("clear", False)

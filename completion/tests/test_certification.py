@@ -156,3 +156,71 @@ def test_concurrent_runs_never_hand_out_a_serial_twice(course, tiers, enrollment
     assert errors == []
     numbers = list(Certificate.objects.values_list("number", flat=True))
     assert sorted(numbers) == list(range(1, 41))
+
+
+def test_issuing_in_bulk_freezes_what_one_certificate_would(
+    course, tiers, enrollments, user_factory
+):
+    """Each certificate issued in bulk says exactly what `freeze` of that one
+    certificate would (names stripped of any whitespace, the romanised form,
+    the hashed email with its own salt, the tier's words); a learner whose
+    name is blank gets none and uses no number."""
+    from completion.models import (
+        CertificateEvent,
+        CertificateSeries,
+        PrintedName,
+        tier_criteria,
+    )
+    from courses.models import Enrollment
+
+    CertificateSeries.objects.create(course=course, prefix="LLM", issuer="Lab")
+    named, plain, blank, honors = enrollments(4)
+    PrintedName.objects.create(
+        enrollment=named, name="\u3000山田\u3000花子 ", name_latin=" Hanako Yamada\t"
+    )
+    PrintedName.objects.create(enrollment=blank, name="\u3000 ")
+    plain.user.display_name = " Taro Sato "
+    plain.user.email = "Taro.Sato@Example.COM"
+    plain.user.save()
+    for enrollment, tier in ((named, 0), (plain, 0), (blank, 0), (honors, 1)):
+        CompletionRecord.objects.create(
+            enrollment=enrollment, course=course, outcome="complete", tier=tiers[tier]
+        )
+
+    assert certificates_issue(course=course) == 3
+
+    certificates = list(Certificate.objects.order_by("number"))
+    assert [c.enrollment_id for c in certificates] == [named.pk, plain.pk, honors.pk]
+    assert [c.serial for c in certificates] == [
+        "LLM-000001",
+        "LLM-000002",
+        "LLM-000003",
+    ]
+    assert certificates[0].holder_name == "山田\u3000花子"
+    assert certificates[0].holder_name_latin == "Hanako Yamada"
+    assert certificates[1].holder_name == "Taro Sato"
+    for certificate in certificates:
+        enrollment = Enrollment.objects.select_related("user").get(
+            pk=certificate.enrollment_id
+        )
+        printed = PrintedName.objects.filter(enrollment=enrollment).first()
+        frozen = Certificate.snapshot(
+            course=course,
+            tier=certificate.tier,
+            display_name=enrollment.user.display_name,
+            email=enrollment.user.email,
+            salt=certificate.recipient_salt,
+            name=printed.name if printed else enrollment.user.display_name,
+            name_latin=printed.name_latin if printed else "",
+            issuer="Lab",
+            criteria=tier_criteria(certificate.tier),
+        )
+        assert {field: getattr(certificate, field) for field in frozen} == frozen
+        assert len(certificate.recipient_salt) == 16
+        assert len(certificate.code) == 22
+        assert certificate.email_job_id is not None
+        assert CertificateEvent.objects.get(certificate=certificate).detail == {
+            "serial": certificate.serial
+        }
+    assert len({c.recipient_salt for c in certificates}) == 3
+    assert CertificateSeries.objects.get(course=course).next_number == 4

@@ -4,6 +4,7 @@ refresh has run, and the periodic refresh does nothing where nothing moved."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from completion.models import TotalsState
 from completion.tasks import dashboard_totals_refresh_due
@@ -32,13 +33,10 @@ def stored(course) -> dict:
 
 def from_scratch(course) -> dict:
     """The totals as the definition counts them now (`totals_sql`)."""
-    fresh = totals_sql(course)
-    return {
-        row[0]: tuple(row[1:])
-        for row in Enrollment.objects.filter(course=course)
-        .annotate(**{f"n_{name}": value for name, value in fresh.items()})
-        .values_list("user_id", *(f"n_{name}" for name in fresh))
-    }
+    sql, params = totals_sql(course)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[1]: tuple(row[2:]) for row in cursor.fetchall()}
 
 
 def by_hand(course) -> dict:
@@ -82,12 +80,66 @@ def test_the_stored_totals_match_a_count_from_scratch_after_any_mix_of_writes(
     assert stored(course)[learner.pk] == (4, 1, 1)
 
 
+def test_a_learner_whose_work_stops_counting_goes_back_to_zero(
+    course, learner, user_factory
+):
+    """No graded submission and no summary that counts any more (the
+    homework regraded to "ungraded", the summary no longer accepted in a
+    course that counts only accepted ones): every total is 0 again, not the
+    old value, while another learner keeps theirs."""
+    weeks = course_work(course)
+    other = user_factory()
+    Enrollment.objects.create(course=course, user=other, status="approved")
+    mine = homework_score(learner, weeks[1], 5)
+    homework_score(other, weeks[1], 4)
+    summary(learner, weeks[1], "accepted")
+    summary(other, weeks[1], "accepted")
+    survey_set_only_accepted_count(course=course, value=True)
+    dashboard_totals_refresh(course=course)
+    assert stored(course)[learner.pk] == (5, 1, 1)
+
+    Submission.objects.filter(pk=mine.pk).update(score=None)
+    SurveyResponse.objects.filter(user=learner).update(review_state="pending")
+    assert dashboard_totals_refresh(course=course) is True
+
+    assert stored(course)[learner.pk] == (0, 0, 0)
+    assert stored(course)[other.pk] == (4, 1, 1)
+    assert stored(course) == by_hand(course) == from_scratch(course)
+
+
+def test_a_summary_that_stops_counting_lowers_only_the_summaries(course, learner):
+    weeks = course_work(course)
+    homework_score(learner, weeks[1], 5)
+    summary(learner, weeks[1], "accepted")
+    summary(learner, weeks[2], "accepted")
+    dashboard_totals_refresh(course=course)
+    assert stored(course)[learner.pk] == (5, 1, 2)
+
+    survey_set_only_accepted_count(course=course, value=True)
+    SurveyResponse.objects.filter(user=learner, survey=weeks[2].survey).update(
+        review_state="rejected"
+    )
+    dashboard_totals_refresh(course=course)
+
+    assert stored(course)[learner.pk] == (5, 1, 1)
+    assert stored(course) == by_hand(course) == from_scratch(course)
+
+
 def test_a_refresh_with_nothing_stale_writes_nothing(course, learner):
     weeks = course_work(course)
     homework_score(learner, weeks[1], 5)
     assert dashboard_totals_refresh(course=course) is True
 
-    assert dashboard_totals_refresh(course=course) is False
+    with CaptureQueriesContext(connection) as queries:
+        assert dashboard_totals_refresh(course=course) is False
+
+    # Not even an UPDATE of no rows: it would advance the inputs sequence.
+    assert not [
+        q
+        for q in queries
+        if q["sql"].lstrip().upper().startswith("UPDATE")
+        and Enrollment._meta.db_table in q["sql"]
+    ]
     assert TotalsState.objects.get(course=course).refreshed_at
 
 
