@@ -729,6 +729,10 @@ class TotalsState(models.Model):
     )
     inputs_stamp = models.BigIntegerField(null=True, blank=True)
     refreshed_at = models.DateTimeField(default=timezone.now)
+    # What the stored at-risk flags were decided against (the first tier's
+    # needs, the weeks to come and the last two due, the extensions):
+    # completion.selectors.at_risk_key. Blank until the first refresh.
+    risk_key = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         verbose_name = _("dashboard totals state")

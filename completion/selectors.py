@@ -39,6 +39,7 @@ from completion.models import (
     CompletionRecord,
     CompletionRule,
     CompletionTier,
+    TotalsState,
     final_decision_sql,
     final_outcome_q,
 )
@@ -442,7 +443,7 @@ def dashboard_rows(
             Q(user__email__icontains=q) | Q(user__display_name__icontains=q)
         )
     if at_risk:
-        rows = rows.filter(at_risk_q(course, now=now, risk=risk))
+        rows = rows.filter(at_risk_filter(course, now=now, risk=risk))
     return rows.order_by(
         *(
             f"-{name}" if desc else name
@@ -555,6 +556,74 @@ def at_risk_q(course: Course, *, now, risk: AtRisk | None = None) -> Q:
             )
         )
     return condition
+
+
+def _extensions_now(course: Course, *, now) -> dict:
+    """The course's extensions as "at risk" depends on them: which exist and
+    which were revoked (a grant adds a row, a revoke stamps one), and how
+    many of the extended learners' homework due times have passed by `now`
+    (each one passing re-decides that learner). One query, two when someone
+    has an active extension."""
+    extensions = Extension.objects.filter(course=course).aggregate(
+        n=Count("pk"),
+        last=Max("pk"),
+        revoked=Max("revoked_at"),
+        active=Count("pk", filter=Q(revoked_at__isnull=True)),
+    )
+    extensions["closed"] = 0
+    if extensions["active"]:
+        closed = (
+            Homework.objects.filter(
+                lecture__course=course, published=True, due_at__lte=now
+            )
+            .alias(due_in_force=Homework.objects.due_for(OuterRef(OuterRef("user_id"))))
+            .filter(due_in_force__lte=now)
+            .order_by()
+            .values("lecture__course")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        extended = Extension.objects.active().filter(course=course).values("user_id")
+        extensions["closed"] = (
+            Enrollment.objects.filter(course=course, user_id__in=extended)
+            .annotate(closed=Coalesce(Subquery(closed), 0))
+            .aggregate(total=Sum("closed"))["total"]
+        )
+    return extensions
+
+
+def at_risk_key(course: Course, risk: AtRisk, *, now) -> str:
+    """What "at risk" is decided against at `now`, besides each learner's
+    own totals and work: `risk` and the course's extensions. The stored
+    flags (`Enrollment.at_risk`, written by completion.totals) hold while
+    this key is the one they were written under: no deadline or extended
+    deadline passed, no rule, published lecture or extension changed."""
+    extensions = _extensions_now(course, now=now)
+    revoked = extensions["revoked"].isoformat() if extensions["revoked"] else ""
+    return (
+        f"{risk.need_passed}:{risk.need_summaries}:{risk.remaining}:"
+        f"{'-'.join(f'{h}.{lec}' for h, lec in risk.last_two)}:"
+        f"{extensions['n']}.{extensions['last']}.{revoked}.{extensions['closed']}"
+    )
+
+
+def at_risk_filter(course: Course, *, now, risk: AtRisk | None = None) -> Q:
+    """The dashboard's at-risk filter: `at_risk_q`, read from the flags the
+    last totals refresh stored with it while nothing it was decided against
+    has changed since (`at_risk_key`), as a plain column the planner knows
+    the share of, so a page is read through the sort's own index. Otherwise
+    (a deadline passed since the refresh) `at_risk_q` itself, until the next
+    periodic run re-decides the flags (at most DASHBOARD_TOTALS_SECONDS
+    later). Two queries, three when someone has an extension."""
+    risk = risk or at_risk_inputs(course, now=now)
+    stored_under = (
+        TotalsState.objects.filter(course=course)
+        .values_list("risk_key", flat=True)
+        .first()
+    )
+    if stored_under == at_risk_key(course, risk, now=now):
+        return Q(at_risk=True)
+    return at_risk_q(course, now=now, risk=risk)
 
 
 def dashboard_columns(weeks: list[dict]) -> list[str]:

@@ -19,6 +19,12 @@ page. A copy can go stale; this module is the one place that writes it:
   (DASHBOARD_TOTALS_SECONDS), so a total lags a write by up to that and no
   submit path does any extra work at a deadline.
 
+The same refresh stores each learner's "at risk" (`Enrollment.at_risk`,
+from `completion.selectors.at_risk_q`) and what it was decided against
+(`TotalsState.risk_key`); the dashboard's at-risk filter reads the flag while
+that still holds, and the periodic run re-decides a course whose key moved (a
+deadline passed, an extension was granted) even when nothing was written.
+
 The dashboard's weekly cells are read live; the totals beside them say when
 they were refreshed. At 100,000 learners x 15 weeks right after grading
 (every total moved) a refresh is a few seconds of database time, about its
@@ -26,11 +32,14 @@ raw-SQL `UPDATE ... FROM` floor; it was 96 s while each learner's totals were
 correlated subqueries.
 """
 
+from collections.abc import Iterable
+
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, QuerySet, Sum
 from django.utils import timezone
 
 from completion.models import TotalsState
+from completion.selectors import at_risk_inputs, at_risk_key, at_risk_q
 from courses.models import Course, Enrollment
 from quizzes.homework.models import PASSED, Submission
 from quizzes.surveys.selectors import counted_survey_responses
@@ -95,40 +104,93 @@ def totals_sql(course: Course, user_ids=None) -> tuple[str, tuple]:
     return sql, (*enrollments_params, *graded_params, *counted_params)
 
 
-def dashboard_totals_refresh(*, course: Course, user_ids=None) -> bool:
-    """Rewrite the stored totals of the course's enrollments (or of
-    `user_ids` only) from `totals_sql`; whether any row changed.
-
-    The stale rows (fresh totals differing from the stored ones) are
-    computed once into a temporary table; only they are written, by one
-    UPDATE ... FROM, and when there are none no UPDATE runs at all (an
-    UPDATE, even of no rows, advances the inputs sequence: see
-    `dashboard_totals_refresh_due`)."""
-    fresh_sql, params = totals_sql(course, user_ids)
+def _write_stale(stale_sql: str, params, columns: Iterable[str]) -> bool:
+    """Copy `columns` of the rows `stale_sql` selects (`id` and the fresh
+    values of the enrollments whose stored ones differ) onto the enrollments:
+    computed once into a temporary table, then one UPDATE ... FROM of only
+    those rows, or no UPDATE at all when there are none (an UPDATE, even of
+    no rows, advances the inputs sequence: see `dashboard_totals_refresh_due`).
+    Whether any row was written."""
     table = Enrollment._meta.db_table
-    differs = " OR ".join(f"stored.{name} <> fresh.{name}" for name in TOTALS)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"""CREATE TEMPORARY TABLE {_STALE} AS
-            SELECT fresh.id, {", ".join(f"fresh.{name}" for name in TOTALS)}
-            FROM ({fresh_sql}) AS fresh
-            JOIN {table} AS stored ON stored.id = fresh.id
-            WHERE {differs}""",  # noqa: S608
-            params,
-        )
+        cursor.execute(f"CREATE TEMPORARY TABLE {_STALE} AS {stale_sql}", params)
         cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_STALE})")  # noqa: S608
         changed = bool(cursor.fetchone()[0])
         if changed:
-            assignments = ", ".join(f"{name} = {_STALE}.{name}" for name in TOTALS)
+            assignments = ", ".join(f"{name} = {_STALE}.{name}" for name in columns)
             cursor.execute(
                 f"UPDATE {table} SET {assignments} FROM {_STALE}"  # noqa: S608
                 f" WHERE {table}.id = {_STALE}.id"
             )
         cursor.execute(f"DROP TABLE {_STALE}")
-    if user_ids is None:
-        TotalsState.objects.update_or_create(
-            course=course, defaults={"refreshed_at": timezone.now()}
+    return changed
+
+
+def _totals_write(course: Course, user_ids=None) -> bool:
+    fresh_sql, params = totals_sql(course, user_ids)
+    differs = " OR ".join(f"stored.{name} <> fresh.{name}" for name in TOTALS)
+    return _write_stale(
+        f"""SELECT fresh.id, {", ".join(f"fresh.{name}" for name in TOTALS)}
+        FROM ({fresh_sql}) AS fresh
+        JOIN {Enrollment._meta.db_table} AS stored ON stored.id = fresh.id
+        WHERE {differs}""",  # noqa: S608
+        params,
+        TOTALS,
+    )
+
+
+def _at_risk_write(course: Course, *, user_ids=None, now=None) -> tuple[bool, str]:
+    """Store `at_risk_q` as it decides now on each approved enrollment (of
+    `user_ids` only, when given); whether any flag changed, and the key it
+    was decided under (read before the flags, so a change made meanwhile
+    leaves the key stale rather than the flags)."""
+    now = now or timezone.now()
+    risk = at_risk_inputs(course, now=now)
+    key = at_risk_key(course, risk, now=now)
+    rows = Enrollment.objects.filter(course=course, status=Enrollment.Status.APPROVED)
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    stale = (
+        rows.annotate(
+            fresh=ExpressionWrapper(
+                at_risk_q(course, now=now, risk=risk), output_field=BooleanField()
+            )
         )
+        .exclude(at_risk=F("fresh"))
+        .order_by()
+        .values_list("id", "fresh")
+    )
+    sql, params = stale.query.sql_with_params()
+    # The temporary table's column is named after the one it is copied to.
+    changed = _write_stale(
+        f"SELECT id, fresh AS at_risk FROM ({sql}) AS stale",  # noqa: S608
+        params,
+        ["at_risk"],
+    )
+    return changed, key
+
+
+def _refresh(course: Course, *, totals: bool = True) -> tuple[bool, int]:
+    """The whole course's totals (unless `totals` is false), then its
+    at-risk flags and TotalsState: whether any total changed, and how many
+    UPDATEs ran on the enrollments (each advances the inputs sequence)."""
+    changed = _totals_write(course) if totals else False
+    risk_changed, key = _at_risk_write(course)
+    defaults = {"risk_key": key}
+    if totals:
+        defaults["refreshed_at"] = timezone.now()
+    TotalsState.objects.update_or_create(course=course, defaults=defaults)
+    return changed, changed + risk_changed
+
+
+def dashboard_totals_refresh(*, course: Course, user_ids=None) -> bool:
+    """Rewrite the stored totals of the course's enrollments (or of
+    `user_ids` only) from `totals_sql`, then their at-risk flags; whether
+    any total changed."""
+    if user_ids is None:
+        return _refresh(course)[0]
+    changed = _totals_write(course, user_ids)
+    _at_risk_write(course, user_ids=user_ids)  # the course's key is not theirs
     return changed
 
 
@@ -136,21 +198,29 @@ def dashboard_totals_refresh_due(*, stamp: int | None) -> list[int]:
     """Refresh every course with learners whose inputs may have moved since
     its last refresh: with `stamp` (where the inputs sequence stood before
     anything was read), the courses whose recorded stamp differs; without one
-    (SQLite, or a write in flight), every one. Returns the ids refreshed.
+    (SQLite, or a write in flight), every one; and the courses whose at-risk
+    key moved (a deadline passed) have their flags re-decided. Returns the
+    ids refreshed.
 
-    The refresh's own UPDATE advances the sequence by one (one statement on
-    an input table), so a course is recorded at `stamp + 1` after it: any
-    other write in between leaves the sequence further on, and the next run
-    refreshes again."""
-    courses = Course.objects.exclude(state=Course.State.DRAFT)
-    if stamp is not None:
-        courses = courses.exclude(totals_state__inputs_stamp=stamp)
+    The refresh's own UPDATEs advance the sequence by one each (one
+    statement on an input table), so a course is recorded at `stamp` plus
+    their number: any other write in between leaves the sequence further
+    on, and the next run refreshes again."""
+    now = timezone.now()
     done = []
-    for course in courses:
-        changed = dashboard_totals_refresh(course=course)
+    for course in Course.objects.exclude(state=Course.State.DRAFT).select_related(
+        "totals_state"
+    ):
+        state = getattr(course, "totals_state", None)
+        inputs_moved = stamp is None or state is None or state.inputs_stamp != stamp
+        if not inputs_moved and state.risk_key == at_risk_key(
+            course, at_risk_inputs(course, now=now), now=now
+        ):
+            continue
+        _, writes = _refresh(course, totals=inputs_moved)
         if stamp is not None:
             TotalsState.objects.filter(course=course).update(
-                inputs_stamp=stamp + changed
+                inputs_stamp=stamp + writes
             )
         done.append(course.pk)
     return done

@@ -369,6 +369,12 @@ class Enrollment(models.Model):
     homework_points = models.PositiveIntegerField(_("homework points"), default=0)
     weeks_passed = models.PositiveSmallIntegerField(_("weeks passed"), default=0)
     summaries = models.PositiveSmallIntegerField(_("summaries"), default=0)
+    # "At risk" as completion.selectors.at_risk_q decided it at that refresh,
+    # so the dashboard's at-risk filter reads a column instead of running
+    # its anti-joins for 100,000 learners; the dashboard uses it only while
+    # what it was decided against still holds (completion.selectors
+    # .at_risk_filter).
+    at_risk = models.BooleanField(_("at risk"), default=False, db_default=False)
 
     class Meta:
         constraints = [

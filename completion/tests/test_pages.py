@@ -257,6 +257,111 @@ def test_filters_find_learners_by_outcome_search_and_risk(
     assert "idle@example.com" in search and learner.email not in search
 
 
+def test_at_risk_is_read_from_the_refresh_while_what_it_was_decided_on_holds(
+    client, course, tiers, learner, staff, user_factory
+):
+    """The at-risk filter reads the flag the totals refresh stored; a
+    deadline (or an extended one) passing or an extension granted or revoked
+    since is decided live until the next periodic run re-decides the flags;
+    work sent since shows at that run, as the totals do."""
+    from datetime import timedelta
+
+    from django.db.models import F
+    from django.utils import timezone
+
+    from completion.tasks import dashboard_totals_refresh_due
+    from courses.models import Lecture
+    from courses.services import ExtensionLearner, extension_grant, extension_revoke
+    from quizzes.homework.models import Homework, Submission
+    from quizzes.surveys.models import Survey
+
+    Lecture.objects.create(
+        course=course,
+        number=4,
+        title="Lecture 4",
+        starts_at=timezone.now(),
+        published=True,
+    )
+    # Weeks 1-3 due, week 4 to come: the first tier needs 2 summaries, so
+    # fewer than 1 by now cannot complete; the last two due are weeks 2 and 3.
+    weeks = course_work(course, past_weeks=3)
+    quiet, idle, extended = (
+        user_factory(email=f"{name}@example.com")
+        for name in ("quiet", "idle", "extended")
+    )
+    for user in (quiet, idle, extended):
+        Enrollment.objects.create(
+            course=course, user=user, status=Enrollment.Status.APPROVED
+        )
+    summary(learner, weeks[3])
+    summary(quiet, weeks[1])  # enough so far, but nothing in weeks 2 and 3
+
+    def grant(user, days=9):
+        extension_grant(
+            course=course,
+            learners=[ExtensionLearner(user.pk, user.email, timedelta(days=days))],
+            scope="all",
+            lecture=None,
+            reason="Accommodation",
+            by=staff,
+        )
+
+    grant(extended)
+    client.force_login(staff)
+    emails = [u.email for u in (learner, quiet, idle, extended)]
+
+    def listed() -> set[str]:
+        html = client.get("/staff/llm/completion/?at_risk=on").content.decode()
+        return {email for email in emails if email in html}
+
+    def live() -> set[str]:
+        rows = Enrollment.objects.filter(course=course, status="approved")
+        at_risk = selectors.at_risk_q(course, now=timezone.now())
+        return set(rows.filter(at_risk).values_list("user__email", flat=True))
+
+    def flagged() -> set[str]:
+        rows = Enrollment.objects.filter(course=course, at_risk=True)
+        return set(rows.values_list("user__email", flat=True))
+
+    dashboard_totals_refresh(course=course)
+    assert flagged() == listed() == live() == {quiet.email, idle.email}
+
+    # Work sent since the refresh (a homework not graded yet: no total
+    # moves) shows at the next periodic run.
+    Submission.objects.create(
+        homework=weeks[3].homework, user=quiet, submitted_at=timezone.now()
+    )
+    assert listed() == {quiet.email, idle.email} != live()
+    dashboard_totals_refresh_due()
+    assert flagged() == listed() == live() == {idle.email}
+
+    # A deadline passes: nothing was written, yet the list is right at once
+    # (week 4 is due: one summary is now too few, and the last two due are
+    # weeks 3 and 4), and the periodic run re-decides the flags.
+    past = timezone.now() - timedelta(minutes=1)
+    Homework.objects.filter(lecture=weeks[4]).update(due_at=past, reveal_at=past)
+    Survey.objects.filter(lecture=weeks[4]).update(due_at=past)
+    expected = {learner.email, quiet.email, idle.email}
+    assert listed() == live() == expected != flagged()
+    assert course.pk in dashboard_totals_refresh_due()
+    assert flagged() == listed() == live() == expected
+
+    # The extended learner's own deadlines pass (every due time 10 days
+    # earlier, in the same order): they missed the last two weeks.
+    Homework.objects.filter(lecture__course=course).update(
+        due_at=F("due_at") - timedelta(days=10)
+    )
+    assert listed() == live() == expected | {extended.email} != flagged()
+    dashboard_totals_refresh_due()
+    assert flagged() == listed() == live() == expected | {extended.email}
+
+    # An extension granted, or taken back, counts at once.
+    grant(idle, days=30)
+    assert listed() == live() == {learner.email, quiet.email, extended.email}
+    extension_revoke(extension=idle.extensions.get(), by=staff)
+    assert listed() == live() == expected | {extended.email}
+
+
 def test_htmx_paging_returns_only_the_table(client, course, tiers, weeks, staff):
     bulk_learners(course, 60)
     client.force_login(staff)
