@@ -23,10 +23,14 @@ Kind = CompletionRule.Kind
 
 
 def seed(*, course, admin, staff, learner) -> None:
-    # The dashboard's totals, as the periodic refresh would leave them.
+    if not CompletionTier.objects.filter(course=course).exists():
+        _rules_records_and_certificate(course=course, admin=admin, learner=learner)
+    # The dashboard's totals and at-risk flags, as the periodic refresh
+    # leaves them once the rules exist.
     dashboard_totals_refresh(course=course)
-    if CompletionTier.objects.filter(course=course).exists():
-        return
+
+
+def _rules_records_and_certificate(*, course, admin, learner) -> None:
     completed = CompletionTier.objects.create(
         course=course, rank=1, name_ja="修了", name_en="Completed"
     )

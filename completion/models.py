@@ -150,11 +150,14 @@ def final_decision_sql(prefix: str = "") -> dict:
     }
 
 
-def final_outcome_q(outcome: str, prefix: str = "") -> Q:
+def final_outcome_q(outcome: str, prefix: str = "", *, course=None) -> Q:
     """Records (or, through `prefix`, enrollments) whose final outcome is
     `outcome`: a comparison of the stored column the index serves (an
-    enrollment without a record is pending)."""
+    enrollment without a record is pending). With `course`, records of that
+    course only."""
     match = Q(**{f"{prefix}decision": outcome})
+    if course is not None:
+        match &= Q(**{f"{prefix}course": course})
     if prefix and outcome == Outcome.PENDING:
         match |= Q(**{f"{prefix.removesuffix('__')}__isnull": True})
     return match

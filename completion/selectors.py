@@ -433,7 +433,11 @@ def dashboard_rows(
         )
     )
     if outcome:
-        rows = rows.filter(final_outcome_q(outcome, "completion__"))
+        # The record's own course, though it is the enrollment's: with it the
+        # planner reads how many of this course's records have the outcome
+        # (the statistics on course and decision, completion/0009) instead
+        # of guessing from every course's.
+        rows = rows.filter(final_outcome_q(outcome, "completion__", course=course))
     if tier:
         rows = rows.filter(completion__decision_tier=tier)
     if category:
