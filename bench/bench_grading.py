@@ -241,6 +241,9 @@ def submit_requests(course, homeworks) -> dict:
         data = {f"q-{q}": str(c) for q, c in answers.items()} | {
             "token": str(uuid.uuid4())
         }
+        # A full query log (9,000 entries after grading 1,500,000 rows) would
+        # count no new query: CaptureQueriesContext measures its length.
+        connection.queries_log.clear()
         with CaptureQueriesContext(connection) as captured:
             start = time.perf_counter()
             response = client.post(url, data)
