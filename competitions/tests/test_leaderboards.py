@@ -126,7 +126,10 @@ def _leaks(pages):
     for body in pages:
         for score in PRIVATE_SCORES:
             for digits in (2, 3, 4, 5, 6):
-                if re.search(rf"{score:.{digits}f}(?!\d)", body):
+                # Escaped: an unescaped "." matched any character, so a
+                # random CSRF token holding "0x25" counted as a leak.
+                shown_as = re.escape(f"{score:.{digits}f}")
+                if re.search(rf"(?<![\d.]){shown_as}(?!\d)", body):
                     shown.add(score)
     return shown
 
