@@ -3,14 +3,15 @@ last weeks' work open is not "at risk" for not having sent it yet, a score
 they may still change does not count (nor show on their progress page), and
 staff see who has an extension on the dashboard."""
 
-from datetime import timedelta
-
 import pytest
 
 from completion.selectors import learner_metrics
-from completion.tests.factories import course_work, homework_score
+from completion.tests.factories import (
+    course_work,
+    extension_for_everything,
+    homework_score,
+)
 from courses.models import Enrollment
-from courses.services import ExtensionLearner, extension_grant
 
 pytestmark = pytest.mark.django_db
 
@@ -20,17 +21,6 @@ def weeks(course):
     return course_work(course)
 
 
-def _grant(course, user, staff, days=10):
-    extension_grant(
-        course=course,
-        learners=[ExtensionLearner(user.pk, user.email, timedelta(days=days))],
-        scope="all",
-        lecture=None,
-        reason="Accommodation: extra time",
-        by=staff,
-    )
-
-
 def test_an_extended_learner_is_not_at_risk_for_work_still_open_to_them(
     client, course, tiers, weeks, learner, staff, user_factory
 ):
@@ -38,7 +28,7 @@ def test_an_extended_learner_is_not_at_risk_for_work_still_open_to_them(
     Enrollment.objects.create(
         course=course, user=idle, status=Enrollment.Status.APPROVED
     )
-    _grant(course, learner, staff)
+    extension_for_everything(course, learner, staff)
     client.force_login(staff)
     at_risk = client.get("/staff/llm/completion/?at_risk=on").text
     assert "idle@example.com" in at_risk
@@ -51,7 +41,7 @@ def test_a_score_the_learner_may_still_change_does_not_count(
     homework_score(learner, weeks[1], 5)
     enrollment = Enrollment.objects.get(user=learner)
     assert learner_metrics(course)[enrollment.pk].homework_points == 5
-    _grant(course, learner, staff)
+    extension_for_everything(course, learner, staff)
     assert learner_metrics(course)[enrollment.pk].homework_points == 0
 
 
@@ -62,7 +52,7 @@ def test_staff_see_who_has_an_extension_on_the_dashboard(
     Enrollment.objects.create(
         course=course, user=other, status=Enrollment.Status.APPROVED
     )
-    _grant(course, learner, staff)
+    extension_for_everything(course, learner, staff)
     client.force_login(staff)
     page = client.get("/staff/llm/completion/").text
     assert "/staff/llm/extensions/?q=learner%40example.com" in page

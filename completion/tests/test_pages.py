@@ -22,6 +22,7 @@ from completion.services import certification_compute, completion_override
 from completion.tests.factories import (
     bulk_learners,
     course_work,
+    extension_for_everything,
     homework_score,
     summary,
 )
@@ -271,7 +272,7 @@ def test_at_risk_is_read_from_the_refresh_while_what_it_was_decided_on_holds(
 
     from completion.tasks import dashboard_totals_refresh_due
     from courses.models import Lecture
-    from courses.services import ExtensionLearner, extension_grant, extension_revoke
+    from courses.services import extension_revoke
     from quizzes.homework.models import Homework, Submission
     from quizzes.surveys.models import Survey
 
@@ -296,17 +297,7 @@ def test_at_risk_is_read_from_the_refresh_while_what_it_was_decided_on_holds(
     summary(learner, weeks[3])
     summary(quiet, weeks[1])  # enough so far, but nothing in weeks 2 and 3
 
-    def grant(user, days=9):
-        extension_grant(
-            course=course,
-            learners=[ExtensionLearner(user.pk, user.email, timedelta(days=days))],
-            scope="all",
-            lecture=None,
-            reason="Accommodation",
-            by=staff,
-        )
-
-    grant(extended)
+    extension_for_everything(course, extended, staff, days=9)
     client.force_login(staff)
     emails = [u.email for u in (learner, quiet, idle, extended)]
 
@@ -356,7 +347,7 @@ def test_at_risk_is_read_from_the_refresh_while_what_it_was_decided_on_holds(
     assert flagged() == listed() == live() == expected | {extended.email}
 
     # An extension granted, or taken back, counts at once.
-    grant(idle, days=30)
+    extension_for_everything(course, idle, staff, days=30)
     assert listed() == live() == {learner.email, quiet.email, extended.email}
     extension_revoke(extension=idle.extensions.get(), by=staff)
     assert listed() == live() == expected | {extended.email}
